@@ -1,0 +1,1 @@
+"""What flows through liushou: validated persons, engine facts and assessments."""

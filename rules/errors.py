@@ -1,0 +1,36 @@
+"""liushou's domain errors, one tree::
+
+    LiushouError
+    ├── RulesError            rule data refused at load time
+    │   └── RuleFileError     names the file and the key, says what to do
+    └── EngineError           the rules engine failed on one assessment
+"""
+
+import difflib
+from collections.abc import Iterable
+
+
+class LiushouError(Exception):
+    """Base of every error liushou raises on purpose."""
+
+
+class RulesError(LiushouError):
+    """The rules, parameters, actions or departments cannot be loaded."""
+
+
+class RuleFileError(RulesError):
+    """One problem in one data file, at one key."""
+
+    def __init__(self, file: str, key: str, message: str):
+        self.file, self.key, self.message = file, key, message
+        super().__init__(f"{file}: {key}: {message}")
+
+
+class EngineError(LiushouError):
+    """durable_rules failed while evaluating one fact."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` Did you mean `x`?`` when a close match exists, else an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" Did you mean `{close[0]}`?" if close else ""
