@@ -24,7 +24,7 @@ class Intervention(BaseModel):
     department: str
     department_zh: str
     cooperating: list[str] = Field(default_factory=list)
-    deadline_hours: float | None = Field(None, description="0 means at once (第一时间, 立即)")
+    deadline_hours: int | None = Field(None, description="0 means at once (第一时间, 立即)")
     mandatory_report: bool = False
     clause: str
     rule_ids: list[str]

@@ -1,0 +1,25 @@
+"""Level and score: the highest of the rules' floors and the points' level.
+
+``critical`` comes only from a floor and nothing here can lower it.
+
+>>> points_level("elder", 7, {"score.elder.medium": 3, "score.elder.high": 6})
+<RiskLevel.high: 'high'>
+"""
+
+from typing import Any
+
+from models.enums import RiskLevel
+
+
+def points_level(category: str, total: int, values: dict[str, Any]) -> RiskLevel:
+    """The level a points total reaches through the category's cut-offs."""
+    for level in (RiskLevel.high, RiskLevel.medium):
+        cutoff = values.get(f"score.{category}.{level.value}")
+        if cutoff is not None and total >= cutoff:
+            return level
+    return RiskLevel.low
+
+
+def final_level(floors: list[RiskLevel | None], total: int, category: str, values: dict) -> RiskLevel:
+    """max(floors of fired rules, level of the points total)."""
+    return RiskLevel.highest([f for f in floors if f] + [points_level(category, total, values)])
