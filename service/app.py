@@ -1,0 +1,55 @@
+"""The FastAPI application, built once per process.
+
+>>> app = create_app()          # rules load and compile in the lifespan
+"""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from rules.assess import Assessor
+from rules.loader import DATA_DIR, load_ruleset
+from service import problems
+from service.limits import BodySizeLimit
+from service.routers import assessments, catalog, health
+from service.settings import Settings, get_settings
+
+log = logging.getLogger("liushou")
+
+DESCRIPTION = """
+寿县农村“三留守”人员风险评估服务（寿政秘〔2016〕278号）。
+
+Scores each left-behind child's and elder's risk level from declarative rules
+taken from the policy, each citing its clause, and returns the interventions
+with the responsible department and deadline.
+"""
+
+
+def build_assessor(settings: Settings) -> Assessor:
+    """Load, check and compile the rules; a bad rule file raises RulesError here."""
+    return Assessor.build(load_ruleset(settings.rules_dir or DATA_DIR))
+
+
+def create_app(settings: Settings | None = None, assessor: Assessor | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.assessor = assessor or build_assessor(settings)
+        ruleset = app.state.assessor.ruleset
+        log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
+        yield
+
+    app = FastAPI(
+        title="liushou — 农村“三留守”人员风险评估",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (health, assessments, catalog):
+        app.include_router(module.router)
+    return app

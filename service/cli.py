@@ -1,0 +1,88 @@
+"""The ``liushou`` command line.
+
+    liushou serve [--host 127.0.0.1 --port 8000 --workers 1]
+    liushou assess person.json          # prints the assessment as JSON
+    liushou rules check                 # loads and validates the rules; exit 1 on errors
+
+Exit codes: 0 ok, 1 rules invalid, 2 bad input.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from models.person import PERSON_ADAPTER
+from rules.errors import RulesError
+from rules.loader import DATA_DIR, load_ruleset
+from service.problems import field_errors
+
+app = typer.Typer(help="liushou: risk assessment for rural left-behind children and elders.",
+                  no_args_is_help=True)
+rules_app = typer.Typer(help="Inspect and check the rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="default: LIUSHOU_HOST or 127.0.0.1"),
+    port: int = typer.Option(None, help="default: LIUSHOU_PORT or 8000"),
+    workers: int = typer.Option(None, help="processes; each compiles the rules at start-up"),
+) -> None:
+    """Start the HTTP API (uvicorn)."""
+    import uvicorn
+
+    from service.logs import configure
+    from service.settings import get_settings
+
+    settings = get_settings()
+    configure(settings.log_level)
+    uvicorn.run(
+        "service.main:app", host=host or settings.host, port=port or settings.port,
+        workers=workers or settings.workers, log_level=settings.log_level, log_config=None,
+    )
+
+
+@app.command()
+def assess(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="one person as JSON")) -> None:
+    """Assess one person from a JSON file and print the assessment."""
+    from rules.assess import Assessor
+
+    try:
+        raw = json.loads(file.read_text("utf-8"))
+        person = PERSON_ADAPTER.validate_python(raw)
+    except json.JSONDecodeError as exc:
+        typer.echo(f"{file}: not valid JSON: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ValidationError as exc:
+        for error in field_errors(exc.errors()):
+            typer.echo(f"{file}: {'.'.join(error['loc'])}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+    assessment = Assessor.build().assess(person)
+    typer.echo(assessment.model_dump_json(indent=2))
+
+
+@rules_app.command("check")
+def rules_check(
+    rules_dir: Path = typer.Option(DATA_DIR, help="a directory laid out like rules/data"),
+) -> None:
+    """Load and validate every rule, parameter, action and department."""
+    try:
+        ruleset = load_ruleset(rules_dir)
+        from rules.adapter import DurableEngine
+
+        DurableEngine.from_ruleset(ruleset)
+    except RulesError as exc:
+        typer.echo(f"rules invalid: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"ok: {len(ruleset.rules)} rules, {len(ruleset.parameters)} parameters, "
+        f"{len(ruleset.actions)} actions, {len(ruleset.departments)} departments; "
+        f"sha256 {ruleset.sha256}"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

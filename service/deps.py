@@ -1,0 +1,20 @@
+"""Typed dependencies: the objects built once in the lifespan."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from rules.assess import Assessor
+from service.settings import Settings
+
+
+def get_assessor(request: Request) -> Assessor:
+    return request.app.state.assessor
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AssessorDep = Annotated[Assessor, Depends(get_assessor)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,81 @@
+"""Errors as ``application/problem+json`` (RFC 9457), with field errors (``loc``, ``msg``).
+
+Input values are never echoed back in field errors: they may be personal data.
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from models.person import INPUT_MODELS
+from rules.errors import EngineError, did_you_mean
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str = "", errors: list | None = None, **extra) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+
+
+def field_errors(errors: list[dict], prefix: tuple = ()) -> list[dict]:
+    """Pydantic errors as ``{"loc", "msg", "type"}``; a bad ``category`` tag names ``category``."""
+    out = []
+    for error in errors:
+        loc = list(prefix) + [str(part) for part in error.get("loc", ())]
+        if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            loc.append("category")
+        msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            msg = f"unknown field `{loc[-1]}`.{_suggest(loc)}"
+        out.append({"loc": loc, "msg": msg, "type": error.get("type", "value_error")})
+    return out
+
+
+def _suggest(loc: list[str]) -> str:
+    """Suggest a field of the person's category for a misspelt one."""
+    model = next((INPUT_MODELS[part] for part in loc if part in INPUT_MODELS), None)
+    return did_you_mean(loc[-1], model.model_fields) if model else ""
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str = "", **extra):
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = field_errors(exc.errors())
+        where = ", ".join(".".join(e["loc"][1:] or e["loc"]) for e in errors[:5])
+        return problem(422, "Invalid input", f"{len(errors)} field error(s): {where}", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return problem(exc.status_code, _title(exc.status_code), str(exc.detail))
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError):
+        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(EngineError)
+    async def _engine(request: Request, exc: EngineError):
+        return problem(500, "Rules engine failure", "the assessment could not be computed")
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

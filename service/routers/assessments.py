@@ -1,0 +1,61 @@
+"""Scoring: one person, or a batch."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel
+
+from fixtures import examples
+from models.assessment import Assessment
+from models.person import Person
+from service.batch import BatchResult, score_records
+from service.deps import AssessorDep, SettingsDep
+from service.problems import ProblemError
+
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+
+_EXAMPLES = {
+    "child_lives_alone": ("留守儿童独自居住（寿春镇）", "父母均外出务工，10岁儿童脱离监护单独居住：紧急，强制报告"),
+    "child_grandparent_ok": ("祖父母监护的留守儿童（安丰镇）", "委托祖母监护并签订协议"),
+    "elder_critical_condition": ("留守老人危重病情（正阳关镇）", "子女均外出，独居老人发生危重病情"),
+    "woman_services": ("留守妇女（瓦埠镇）", "有创业意愿和培训需求"),
+}
+PERSON_EXAMPLES = {
+    key: {"summary": summary, "description": description, "value": examples()[key]}
+    for key, (summary, description) in _EXAMPLES.items()
+}
+
+
+class BatchRequest(BaseModel):
+    records: list[Any]
+
+
+@router.post("", response_model=Assessment, summary="Score one person (child, elder or woman)")
+async def assess_one(
+    person: Annotated[Person, Body(openapi_examples=PERSON_EXAMPLES)], assessor: AssessorDep
+) -> Assessment:
+    return assessor.assess(person)
+
+
+@router.post("/batch", response_model=BatchResult, summary="Score many; bad records are reported, not fatal")
+async def assess_batch(
+    body: Annotated[
+        BatchRequest,
+        Body(openapi_examples={"village": {
+            "summary": "一个村的两条记录（第二条身份证号校验位错误）",
+            "value": {"records": [examples()["child_lives_alone"],
+                                  {"category": "elder", "id_number": "110105194912310021"}]},
+        }}),
+    ],
+    assessor: AssessorDep,
+    settings: SettingsDep,
+) -> BatchResult:
+    limit = settings.max_batch_records
+    if len(body.records) > limit:
+        raise ProblemError(
+            413, "Too many records",
+            f"{len(body.records)} records sent; the limit is {limit} per batch "
+            "(LIUSHOU_MAX_BATCH_RECORDS)",
+            limit_records=limit,
+        )
+    return score_records(body.records, assessor)

@@ -1,0 +1,73 @@
+"""What is in force: rules, parameters, departments, the ruleset's identity."""
+
+from fastapi import APIRouter
+
+from rules.errors import did_you_mean
+from rules.loader import describe
+from service.deps import AssessorDep
+from service.problems import ProblemError
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+def _rule_public(rule, ruleset) -> dict:
+    data = describe(rule)
+    data["points"] = ruleset.values[rule.points] if rule.points else 0
+    data["points_parameter"] = rule.points
+    data["interventions"] = [_action_public(ruleset.actions[c], ruleset) for c in rule.interventions]
+    return data
+
+
+def _action_public(action, ruleset) -> dict:
+    return {
+        "action": action.code, "title_zh": action.title, "department": action.department,
+        "department_zh": ruleset.departments[action.department].zh,
+        "cooperating": list(action.cooperating), "deadline_hours": ruleset.values[action.deadline],
+        "deadline_parameter": action.deadline, "mandatory_report": action.mandatory_report,
+        "clause": action.clause, "text": action.text,
+    }
+
+
+@router.get("/rules", summary="The rules in force")
+async def list_rules(assessor: AssessorDep) -> list[dict]:
+    return [_rule_public(rule, assessor.ruleset) for rule in assessor.ruleset.rules]
+
+
+@router.get("/rules/{rule_id}", summary="One rule")
+async def get_rule(rule_id: str, assessor: AssessorDep) -> dict:
+    ruleset = assessor.ruleset
+    try:
+        return _rule_public(ruleset.rule(rule_id), ruleset)
+    except KeyError:
+        hint = did_you_mean(rule_id, [r.id for r in ruleset.rules])
+        raise ProblemError(404, "Unknown rule", f"no rule `{rule_id}`.{hint}") from None
+
+
+@router.get("/parameters", summary="Tunable thresholds with value, unit, reference, effective date")
+async def list_parameters(assessor: AssessorDep) -> list[dict]:
+    ruleset = assessor.ruleset
+    return [
+        {
+            "name": p.name, "description": p.description, "value": ruleset.values[p.name],
+            "unit": p.unit, "reference": p.reference,
+            "effective_date": p.effective_date(ruleset.as_of).isoformat(),
+            "tunable": p.tunable, "min": p.min, "max": p.max, "note": p.note,
+            "history": {d.isoformat(): v for d, v in sorted(p.values.items())},
+        }
+        for p in ruleset.parameters.values()
+    ]
+
+
+@router.get("/departments", summary="Responsible departments")
+async def list_departments(assessor: AssessorDep) -> list[dict]:
+    return [{"code": d.code, "zh": d.zh, "level": d.level} for d in assessor.ruleset.departments.values()]
+
+
+@router.get("/ruleset", summary="Identity of the rules and parameters in force")
+async def get_ruleset(assessor: AssessorDep) -> dict:
+    ruleset = assessor.ruleset
+    return {
+        "id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256,
+        "as_of": ruleset.as_of.isoformat(), "rules": len(ruleset.rules),
+        "parameters": len(ruleset.parameters),
+    }
