@@ -33,6 +33,8 @@ def elder_left_behind(p: Any, elder_age: int) -> bool | None:
     if p.age is not None and p.age < elder_age:
         return False
     count, away = p.children_count, p.children_away_count
+    if count == 0:
+        return False
     if count is not None and away is not None:
         meets = count > 0 and (away >= count or (away > 0 and p.child_at_home is False))
     elif away is not None and away > 0 and p.child_at_home is False:
