@@ -1,20 +1,20 @@
 """The closed vocabularies of the scoring contract (../shared/docs/contract.md)."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     child = "child"
     elder = "elder"
     woman = "woman"
 
 
-class Sex(str, Enum):
+class Sex(StrEnum):
     male = "male"
     female = "female"
 
 
-class ParentStatus(str, Enum):
+class ParentStatus(StrEnum):
     home = "home"
     migrant = "migrant"
     deceased = "deceased"
@@ -24,7 +24,7 @@ class ParentStatus(str, Enum):
     unknown = "unknown"
 
 
-class GuardianType(str, Enum):
+class GuardianType(StrEnum):
     parent = "parent"
     grandparent = "grandparent"
     other_relative = "other_relative"
@@ -33,26 +33,26 @@ class GuardianType(str, Enum):
     none = "none"
 
 
-class Capacity(str, Enum):
+class Capacity(StrEnum):
     full = "full"
     limited = "limited"
     none = "none"
 
 
-class SelfCare(str, Enum):
+class SelfCare(StrEnum):
     full = "full"
     partial = "partial"
     none = "none"
 
 
-class LivingArrangement(str, Enum):
+class LivingArrangement(StrEnum):
     with_family = "with_family"
     spouse_only = "spouse_only"
     alone = "alone"
     with_grandchildren = "with_grandchildren"
 
 
-class RiskLevel(str, Enum):
+class RiskLevel(StrEnum):
     """Ordered: low < medium < high < critical."""
 
     low = "low"

@@ -16,8 +16,17 @@ from models.person import INPUT_MODELS
 
 # Fields that never reach the engine: personal data, places, raw dates.
 NOT_FACTS = frozenset(
-    {"category", "person_id", "id_number", "name", "township", "village", "birth_date",
-     "assessment_date", "last_health_check"}
+    {
+        "category",
+        "person_id",
+        "id_number",
+        "name",
+        "township",
+        "village",
+        "birth_date",
+        "assessment_date",
+        "last_health_check",
+    }
 )
 
 

@@ -158,7 +158,9 @@ class ChildInput(PersonBase):
     guardian_refuses_correction: bool | None = None
     enrolled_in_school: bool | None = None
     dropped_out: bool | None = None
-    unexcused_absence_days: Annotated[int, Field(ge=0, le=31, description="in the last 30 days")] | None = None
+    unexcused_absence_days: (
+        Annotated[int, Field(ge=0, le=31, description="in the last 30 days")] | None
+    ) = None
     psychological_concern: bool | None = None
     behavior_problem: bool | None = None
     major_emergency: bool | None = None

@@ -9,7 +9,16 @@ from rules.departments import Department
 from rules.errors import RuleFileError, did_you_mean
 from rules.parameters import Parameter
 
-_KEYS = {"title", "department", "cooperating", "deadline", "mandatory_report", "clause", "text", "note"}
+_KEYS = {
+    "title",
+    "department",
+    "cooperating",
+    "deadline",
+    "mandatory_report",
+    "clause",
+    "text",
+    "note",
+}
 _REQUIRED = {"title", "department", "deadline", "clause", "text"}
 
 
@@ -38,7 +47,9 @@ def check_parameter(file: str, where: str, name: object, params: dict, unit: str
         hint = did_you_mean(str(name), params)
         raise RuleFileError(file, where, f"unknown parameter `{name}`.{hint}")
     if params[name].unit != unit:
-        raise RuleFileError(file, where, f"parameter `{name}` is in {params[name].unit}, not {unit}")
+        raise RuleFileError(
+            file, where, f"parameter `{name}` is in {params[name].unit}, not {unit}"
+        )
     return str(name)
 
 

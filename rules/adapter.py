@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from models.fields import catalogue
-from rules.compile_durable import RESERVED, REQUEST_KEY, SENTINEL, compile_rules, engine_value
+from rules.compile_durable import REQUEST_KEY, RESERVED, SENTINEL, compile_rules, engine_value
 from rules.errors import EngineError
 
 with warnings.catch_warnings():

@@ -60,10 +60,16 @@ class Assessor:
         evidence = {name: fact[name] for name in sorted(fields_of(rule.when)) if name in fact}
         points = self.ruleset.values[rule.points] if rule.points else 0
         return Finding(
-            rule_id=rule.id, title_zh=rule.title, clause=rule.clause,
-            level=rule.level, points=points, evidence=evidence,
+            rule_id=rule.id,
+            title_zh=rule.title,
+            clause=rule.clause,
+            level=rule.level,
+            points=points,
+            evidence=evidence,
         )
 
     def _gaps(self, category: str, fact: dict) -> list[DataGap]:
         needed = self.ruleset.data_gaps.get(category, {})
-        return [DataGap(field=name, message_zh=msg) for name, msg in needed.items() if name not in fact]
+        return [
+            DataGap(field=name, message_zh=msg) for name, msg in needed.items() if name not in fact
+        ]

@@ -13,7 +13,7 @@ and the ruleset ends with a lowest-priority sentinel that matches every request.
 import json
 from typing import Any
 
-from rules.conditions import AllOf, AnyOf, Compare, Condition, Known, OneOf, resolve
+from rules.conditions import AllOf, AnyOf, Condition, Known, OneOf, resolve
 
 REQUEST_KEY = "rid"
 RESERVED = frozenset({"sid", "id", REQUEST_KEY})
@@ -74,8 +74,10 @@ def rule_expression(category: str, node: Condition, params: dict[str, Any]) -> d
 def compile_rules(rules: list, params: dict[str, Any]) -> dict[str, dict]:
     """``{rule id: {"all": [{"m": …}], "pri": …}}`` plus the sentinel; no actions yet."""
     compiled = {
-        rule.id: {"all": [{"m": rule_expression(rule.category, rule.when, params)}],
-                  "pri": RULE_PRIORITY}
+        rule.id: {
+            "all": [{"m": rule_expression(rule.category, rule.when, params)}],
+            "pri": RULE_PRIORITY,
+        }
         for rule in rules
     }
     compiled[SENTINEL] = {"all": [{"m": _exists(REQUEST_KEY)}], "pri": SENTINEL_PRIORITY}

@@ -19,14 +19,18 @@ threshold has a unit and a source. The tree compiles to durable_rules JSON
 
 import operator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from models.fields import FieldSpec
 from rules.errors import RuleFileError, did_you_mean
 
 COMPARISONS = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
-    "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
 }
 OPERATORS = frozenset(COMPARISONS) | {"in", "known"}
 
@@ -65,7 +69,7 @@ class AnyOf:
     items: tuple["Condition", ...]
 
 
-Condition = Union[Compare, OneOf, Known, AllOf, AnyOf]
+Condition = Compare | OneOf | Known | AllOf | AnyOf
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def parse(raw: Any, ctx: Context) -> Condition:
 def _group(raw: dict, ctx: Context) -> Condition:
     if len(raw) != 1:
         raise ctx.fail(f"`all`/`any` stands alone in its mapping, got {sorted(raw)}")
-    (kind, items), = raw.items()
+    ((kind, items),) = raw.items()
     if not isinstance(items, list) or not items:
         raise ctx.fail(f"`{kind}` takes a non-empty list of conditions", f".{kind}")
     parsed = tuple(
@@ -130,16 +134,22 @@ def _operand(spec: FieldSpec, op: str, value: Any, ctx: Context) -> Any:
             raise ctx.fail("a reference is written {param: name}", f".{op}")
         name = value["param"]
         if name not in ctx.params:
-            raise ctx.fail(f"unknown parameter `{name}`.{did_you_mean(str(name), ctx.params)}", f".{op}")
+            raise ctx.fail(
+                f"unknown parameter `{name}`.{did_you_mean(str(name), ctx.params)}", f".{op}"
+            )
         if spec.kind not in ("int", "number"):
             raise ctx.fail(f"field `{spec.name}` is {spec.kind}; a parameter is a number", f".{op}")
         return Param(name)
     if spec.kind in ("int", "number") and not isinstance(value, bool):
-        raise ctx.fail(f"numbers must be named parameters: write {{param: …}} instead of {value!r}", f".{op}")
+        raise ctx.fail(
+            f"numbers must be named parameters: write {{param: …}} instead of {value!r}", f".{op}"
+        )
     if op not in ("eq", "ne"):
         raise ctx.fail(f"`{op}` compares numbers; field `{spec.name}` is {spec.kind}", f".{op}")
     if not spec.accepts(value):
-        raise ctx.fail(f"{value!r} is not a valid value of `{spec.name}` ({_allowed(spec)})", f".{op}")
+        raise ctx.fail(
+            f"{value!r} is not a valid value of `{spec.name}` ({_allowed(spec)})", f".{op}"
+        )
     return value
 
 
@@ -148,7 +158,9 @@ def _one_of(spec: FieldSpec, values: Any, ctx: Context) -> OneOf:
         raise ctx.fail("`in` takes a non-empty list", ".in")
     for value in values:
         if spec.kind in ("int", "number") or not spec.accepts(value):
-            raise ctx.fail(f"{value!r} is not a valid value of `{spec.name}` ({_allowed(spec)})", ".in")
+            raise ctx.fail(
+                f"{value!r} is not a valid value of `{spec.name}` ({_allowed(spec)})", ".in"
+            )
     return OneOf(spec.name, tuple(values))
 
 

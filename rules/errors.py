@@ -1,9 +1,9 @@
 """liushou's domain errors, one tree::
 
-    LiushouError
-    ├── RulesError            rule data refused at load time
-    │   └── RuleFileError     names the file and the key, says what to do
-    └── EngineError           the rules engine failed on one assessment
+LiushouError
+├── RulesError            rule data refused at load time
+│   └── RuleFileError     names the file and the key, says what to do
+└── EngineError           the rules engine failed on one assessment
 """
 
 import difflib

@@ -27,8 +27,18 @@ from rules.parameters import Parameter, load_parameters
 DATA_DIR = Path(__file__).parent / "data"
 RULESET_ID = "shouxian-2016-278"
 RULESET_VERSION = "1.0.0"
-_RULE_KEYS = {"id", "title", "clause", "text", "category", "when", "level", "points",
-              "interventions", "note"}
+_RULE_KEYS = {
+    "id",
+    "title",
+    "clause",
+    "text",
+    "category",
+    "when",
+    "level",
+    "points",
+    "interventions",
+    "note",
+}
 _RULE_REQUIRED = {"id", "title", "clause", "text", "category", "when"}
 
 
@@ -89,7 +99,9 @@ def _rule(file: str, i: int, entry: Any, ruleset_parts: dict) -> Rule:
         raise RuleFileError(file, f"{where}.text", f"is not verbatim in clause {clause}")
     category = entry["category"]
     if category not in Category.__members__:
-        raise RuleFileError(file, f"{where}.category", f"must be one of {list(Category.__members__)}")
+        raise RuleFileError(
+            file, f"{where}.category", f"must be one of {list(Category.__members__)}"
+        )
     level = entry.get("level")
     if level is not None and level not in RiskLevel.__members__:
         raise RuleFileError(file, f"{where}.level", f"must be one of {list(RiskLevel.__members__)}")
@@ -98,13 +110,19 @@ def _rule(file: str, i: int, entry: Any, ruleset_parts: dict) -> Rule:
         points = check_parameter(file, f"{where}.points", points, params, "point")
     ctx = conditions.Context(file, f"{where}.when", catalogue(category), params)
     return Rule(
-        id=str(entry["id"]), title=str(entry["title"]), clause=clause, text=str(entry["text"]),
-        category=category, when=conditions.parse(entry["when"], ctx),
-        level=RiskLevel(level) if level else None, points=points,
+        id=str(entry["id"]),
+        title=str(entry["title"]),
+        clause=clause,
+        text=str(entry["text"]),
+        category=category,
+        when=conditions.parse(entry["when"], ctx),
+        level=RiskLevel(level) if level else None,
+        points=points,
         interventions=_interventions(
             file, f"{where}.interventions", entry.get("interventions", []), ruleset_parts["actions"]
         ),
-        note=entry.get("note"), file=file,
+        note=entry.get("note"),
+        file=file,
     )
 
 
@@ -136,7 +154,9 @@ def _data_gaps(path: Path) -> dict[str, dict[str, str]]:
         for name in entries or {}:
             if name not in fields:
                 hint = did_you_mean(str(name), fields)
-                raise RuleFileError(path.name, f"{category}.{name}", f"unknown field `{name}`.{hint}")
+                raise RuleFileError(
+                    path.name, f"{category}.{name}", f"unknown field `{name}`.{hint}"
+                )
     return {category: dict(entries or {}) for category, entries in raw.items()}
 
 
@@ -154,7 +174,8 @@ def _check_cutoffs(rules: list[Rule], params: dict[str, Parameter]) -> None:
         for level in ("medium", "high"):
             if f"score.{category}.{level}" not in params:
                 raise RuleFileError(
-                    "parameters.yaml", f"score.{category}.{level}",
+                    "parameters.yaml",
+                    f"score.{category}.{level}",
                     f"{category} rules give points, so this cut-off is required",
                 )
 
@@ -171,19 +192,30 @@ def load_ruleset(data_dir: Path = DATA_DIR, as_of: date | None = None) -> RuleSe
     _check_cutoffs(rules, params)
     values = {name: p.value_at(as_of) for name, p in params.items()}
     return RuleSet(
-        rules=rules, parameters=params, actions=actions, departments=departments,
-        data_gaps=_data_gaps(data_dir / "data_gaps.yaml"), as_of=as_of,
-        sha256=_digest(data_dir), values=values,
+        rules=rules,
+        parameters=params,
+        actions=actions,
+        departments=departments,
+        data_gaps=_data_gaps(data_dir / "data_gaps.yaml"),
+        as_of=as_of,
+        sha256=_digest(data_dir),
+        values=values,
     )
 
 
 def describe(rule: Rule) -> dict[str, Any]:
     """The public form of a rule (GET /v1/rules)."""
     return {
-        "rule_id": rule.id, "title_zh": rule.title, "clause": rule.clause, "text": rule.text,
-        "category": rule.category, "conditions": conditions.to_data(rule.when),
-        "level": rule.level.value if rule.level else None, "points": rule.points,
-        "interventions": list(rule.interventions), "note": rule.note,
+        "rule_id": rule.id,
+        "title_zh": rule.title,
+        "clause": rule.clause,
+        "text": rule.text,
+        "category": rule.category,
+        "conditions": conditions.to_data(rule.when),
+        "level": rule.level.value if rule.level else None,
+        "points": rule.points,
+        "interventions": list(rule.interventions),
+        "note": rule.note,
     }
 
 

@@ -59,7 +59,9 @@ def _values(file: str, where: str, raw: object) -> dict[date, int | float]:
         try:
             day = key if isinstance(key, date) else date.fromisoformat(str(key))
         except ValueError:
-            raise RuleFileError(file, f"{where}.{key}", "effective date must be YYYY-MM-DD") from None
+            raise RuleFileError(
+                file, f"{where}.{key}", "effective date must be YYYY-MM-DD"
+            ) from None
         values[day] = _number(file, f"{where}.{key}", value)
     return values
 
@@ -68,7 +70,9 @@ def _parameter(file: str, name: str, entry: dict, clauses: dict[str, str]) -> Pa
     where = f"parameter {name}"
     check_keys(file, where, entry, _KEYS, _REQUIRED)
     if entry["unit"] not in UNITS:
-        raise RuleFileError(file, f"{where}.unit", f"unknown unit `{entry['unit']}`; one of {sorted(UNITS)}")
+        raise RuleFileError(
+            file, f"{where}.unit", f"unknown unit `{entry['unit']}`; one of {sorted(UNITS)}"
+        )
     reference = str(entry["reference"])
     if _CLAUSE_ID.match(reference):
         check_clause(file, f"{where}.reference", reference, clauses)
@@ -78,8 +82,14 @@ def _parameter(file: str, name: str, entry: dict, clauses: dict[str, str]) -> Pa
         if not bounds.get("min", value) <= value <= bounds.get("max", value):
             raise RuleFileError(file, f"{where}.values.{day}", f"{value} is outside [min, max]")
     return Parameter(
-        name=name, description=str(entry["description"]), unit=entry["unit"], reference=reference,
-        values=values, tunable=bool(entry.get("tunable", True)), note=entry.get("note"), **bounds,
+        name=name,
+        description=str(entry["description"]),
+        unit=entry["unit"],
+        reference=reference,
+        values=values,
+        tunable=bool(entry.get("tunable", True)),
+        note=entry.get("note"),
+        **bounds,
     )
 
 
@@ -87,4 +97,6 @@ def load_parameters(path: Path, clauses: dict[str, str]) -> dict[str, Parameter]
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise RuleFileError(path.name, "(file)", "must map parameter names to entries")
-    return {str(name): _parameter(path.name, str(name), entry, clauses) for name, entry in raw.items()}
+    return {
+        str(name): _parameter(path.name, str(name), entry, clauses) for name, entry in raw.items()
+    }

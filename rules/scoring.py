@@ -20,6 +20,8 @@ def points_level(category: str, total: int, values: dict[str, Any]) -> RiskLevel
     return RiskLevel.low
 
 
-def final_level(floors: list[RiskLevel | None], total: int, category: str, values: dict) -> RiskLevel:
+def final_level(
+    floors: list[RiskLevel | None], total: int, category: str, values: dict
+) -> RiskLevel:
     """max(floors of fired rules, level of the points total)."""
     return RiskLevel.highest([f for f in floors if f] + [points_level(category, total, values)])

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=problems.RESPONSES,
     )
     app.state.settings = settings
     problems.install(app)

@@ -48,6 +48,10 @@ def score_records(records: list[Any], assessor: Assessor) -> BatchResult:
             errors = field_errors(exc.errors(), ("records", str(index)))
             items.append(BatchItem(index=index, person_id=_person_id(record), errors=errors))
             continue
-        items.append(BatchItem(index=index, person_id=person.person_id, assessment=assessor.assess(person)))
+        items.append(
+            BatchItem(index=index, person_id=person.person_id, assessment=assessor.assess(person))
+        )
     scored = sum(item.assessment is not None for item in items)
-    return BatchResult(received=len(records), scored=scored, rejected=len(records) - scored, results=items)
+    return BatchResult(
+        received=len(records), scored=scored, rejected=len(records) - scored, results=items
+    )

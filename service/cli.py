@@ -19,8 +19,9 @@ from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
 from service.problems import field_errors
 
-app = typer.Typer(help="liushou: risk assessment for rural left-behind children and elders.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="liushou: risk assessment for rural left-behind children and elders.", no_args_is_help=True
+)
 rules_app = typer.Typer(help="Inspect and check the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
@@ -40,13 +41,19 @@ def serve(
     settings = get_settings()
     configure(settings.log_level)
     uvicorn.run(
-        "service.main:app", host=host or settings.host, port=port or settings.port,
-        workers=workers or settings.workers, log_level=settings.log_level, log_config=None,
+        "service.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        log_config=None,
     )
 
 
 @app.command()
-def assess(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="one person as JSON")) -> None:
+def assess(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="one person as JSON"),
+) -> None:
     """Assess one person from a JSON file and print the assessment."""
     from rules.assess import Assessor
 

@@ -39,13 +39,24 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _reject(self, send):
-        body = json.dumps({
-            "type": "about:blank", "title": "Request body too large", "status": 413,
-            "detail": f"the request body is over the limit of {self.max_bytes} bytes "
-                      "(LIUSHOU_MAX_BODY_BYTES)",
-            "limit_bytes": self.max_bytes,
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM_TYPE.encode()),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"the request body is over the limit of {self.max_bytes} bytes "
+                "(LIUSHOU_MAX_BODY_BYTES)",
+                "limit_bytes": self.max_bytes,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

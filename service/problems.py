@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.person import INPUT_MODELS
@@ -17,7 +18,45 @@ from rules.errors import EngineError, did_you_mean
 PROBLEM_TYPE = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str = "", errors: list | None = None, **extra) -> JSONResponse:
+class FieldErrorOut(BaseModel):
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; limit fields appear on 413s."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldErrorOut] | None = None
+
+
+def _documented(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+# Declared on every route, so that the OpenAPI document tells the whole truth.
+RESPONSES = {
+    400: _documented("Body is not valid JSON"),
+    404: _documented("Not found"),
+    413: _documented("Request body or batch over its limit"),
+    422: _documented("Invalid input: field errors name each field (`loc`) and the reason (`msg`)"),
+    500: _documented("Internal error (never caused by input)"),
+    503: _documented("Not ready"),
+}
+
+
+def problem(
+    status: int, title: str, detail: str = "", errors: list | None = None, **extra
+) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -55,6 +94,9 @@ class ProblemError(Exception):
 
 
 def install(app: FastAPI) -> None:
+    """Register the handlers, and the Problem schema in the OpenAPI components."""
+    _add_problem_schema(app)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = field_errors(exc.errors())
@@ -79,3 +121,22 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def _add_problem_schema(app: FastAPI) -> None:
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components["FieldErrorOut"] = components["Problem"].pop("$defs")["FieldErrorOut"]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

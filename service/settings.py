@@ -29,7 +29,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _safe_outside_development(self):
-        if self.environment == "production" and self.host not in LOCAL_HOSTS and self.log_level == "debug":
+        if (
+            self.environment == "production"
+            and self.host not in LOCAL_HOSTS
+            and self.log_level == "debug"
+        ):
             raise ValueError("LIUSHOU_LOG_LEVEL=debug is refused in production on a public host")
         return self
 

@@ -1,5 +1,6 @@
-"""Scoring: one person, or a batch."""
+"""Scoring: one person, or a batch. Logs carry counts and levels, never personal data."""
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -13,11 +14,18 @@ from service.deps import AssessorDep, SettingsDep
 from service.problems import ProblemError
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+log = logging.getLogger("liushou.assessments")
 
 _EXAMPLES = {
-    "child_lives_alone": ("留守儿童独自居住（寿春镇）", "父母均外出务工，10岁儿童脱离监护单独居住：紧急，强制报告"),
+    "child_lives_alone": (
+        "留守儿童独自居住（寿春镇）",
+        "父母均外出务工，10岁儿童脱离监护单独居住：紧急，强制报告",
+    ),
     "child_grandparent_ok": ("祖父母监护的留守儿童（安丰镇）", "委托祖母监护并签订协议"),
-    "elder_critical_condition": ("留守老人危重病情（正阳关镇）", "子女均外出，独居老人发生危重病情"),
+    "elder_critical_condition": (
+        "留守老人危重病情（正阳关镇）",
+        "子女均外出，独居老人发生危重病情",
+    ),
     "woman_services": ("留守妇女（瓦埠镇）", "有创业意愿和培训需求"),
 }
 PERSON_EXAMPLES = {
@@ -34,18 +42,35 @@ class BatchRequest(BaseModel):
 async def assess_one(
     person: Annotated[Person, Body(openapi_examples=PERSON_EXAMPLES)], assessor: AssessorDep
 ) -> Assessment:
-    return assessor.assess(person)
+    assessment = assessor.assess(person)
+    log.info(
+        "assessed category=%s level=%s rules=%d",
+        assessment.category,
+        assessment.risk_level.value,
+        len(assessment.findings),
+    )
+    return assessment
 
 
-@router.post("/batch", response_model=BatchResult, summary="Score many; bad records are reported, not fatal")
+@router.post(
+    "/batch", response_model=BatchResult, summary="Score many; bad records are reported, not fatal"
+)
 async def assess_batch(
     body: Annotated[
         BatchRequest,
-        Body(openapi_examples={"village": {
-            "summary": "一个村的两条记录（第二条身份证号校验位错误）",
-            "value": {"records": [examples()["child_lives_alone"],
-                                  {"category": "elder", "id_number": "110105194912310021"}]},
-        }}),
+        Body(
+            openapi_examples={
+                "village": {
+                    "summary": "一个村的两条记录（第二条身份证号校验位错误）",
+                    "value": {
+                        "records": [
+                            examples()["child_lives_alone"],
+                            {"category": "elder", "id_number": "110105194912310021"},
+                        ]
+                    },
+                }
+            }
+        ),
     ],
     assessor: AssessorDep,
     settings: SettingsDep,
@@ -53,9 +78,14 @@ async def assess_batch(
     limit = settings.max_batch_records
     if len(body.records) > limit:
         raise ProblemError(
-            413, "Too many records",
+            413,
+            "Too many records",
             f"{len(body.records)} records sent; the limit is {limit} per batch "
             "(LIUSHOU_MAX_BATCH_RECORDS)",
             limit_records=limit,
         )
-    return score_records(body.records, assessor)
+    result = score_records(body.records, assessor)
+    log.info(
+        "batch received=%d scored=%d rejected=%d", result.received, result.scored, result.rejected
+    )
+    return result

@@ -14,17 +14,24 @@ def _rule_public(rule, ruleset) -> dict:
     data = describe(rule)
     data["points"] = ruleset.values[rule.points] if rule.points else 0
     data["points_parameter"] = rule.points
-    data["interventions"] = [_action_public(ruleset.actions[c], ruleset) for c in rule.interventions]
+    data["interventions"] = [
+        _action_public(ruleset.actions[c], ruleset) for c in rule.interventions
+    ]
     return data
 
 
 def _action_public(action, ruleset) -> dict:
     return {
-        "action": action.code, "title_zh": action.title, "department": action.department,
+        "action": action.code,
+        "title_zh": action.title,
+        "department": action.department,
         "department_zh": ruleset.departments[action.department].zh,
-        "cooperating": list(action.cooperating), "deadline_hours": ruleset.values[action.deadline],
-        "deadline_parameter": action.deadline, "mandatory_report": action.mandatory_report,
-        "clause": action.clause, "text": action.text,
+        "cooperating": list(action.cooperating),
+        "deadline_hours": ruleset.values[action.deadline],
+        "deadline_parameter": action.deadline,
+        "mandatory_report": action.mandatory_report,
+        "clause": action.clause,
+        "text": action.text,
     }
 
 
@@ -48,10 +55,16 @@ async def list_parameters(assessor: AssessorDep) -> list[dict]:
     ruleset = assessor.ruleset
     return [
         {
-            "name": p.name, "description": p.description, "value": ruleset.values[p.name],
-            "unit": p.unit, "reference": p.reference,
+            "name": p.name,
+            "description": p.description,
+            "value": ruleset.values[p.name],
+            "unit": p.unit,
+            "reference": p.reference,
             "effective_date": p.effective_date(ruleset.as_of).isoformat(),
-            "tunable": p.tunable, "min": p.min, "max": p.max, "note": p.note,
+            "tunable": p.tunable,
+            "min": p.min,
+            "max": p.max,
+            "note": p.note,
             "history": {d.isoformat(): v for d, v in sorted(p.values.items())},
         }
         for p in ruleset.parameters.values()
@@ -60,14 +73,20 @@ async def list_parameters(assessor: AssessorDep) -> list[dict]:
 
 @router.get("/departments", summary="Responsible departments")
 async def list_departments(assessor: AssessorDep) -> list[dict]:
-    return [{"code": d.code, "zh": d.zh, "level": d.level} for d in assessor.ruleset.departments.values()]
+    return [
+        {"code": d.code, "zh": d.zh, "level": d.level}
+        for d in assessor.ruleset.departments.values()
+    ]
 
 
 @router.get("/ruleset", summary="Identity of the rules and parameters in force")
 async def get_ruleset(assessor: AssessorDep) -> dict:
     ruleset = assessor.ruleset
     return {
-        "id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256,
-        "as_of": ruleset.as_of.isoformat(), "rules": len(ruleset.rules),
+        "id": ruleset.id,
+        "version": ruleset.version,
+        "sha256": ruleset.sha256,
+        "as_of": ruleset.as_of.isoformat(),
+        "rules": len(ruleset.rules),
         "parameters": len(ruleset.parameters),
     }

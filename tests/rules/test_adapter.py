@@ -77,7 +77,9 @@ _LOOP_SCRIPT = textwrap.dedent("""
 
 def _run_loop_script(guarded: bool) -> subprocess.CompletedProcess:
     script = _LOOP_SCRIPT.replace("{GUARDED}", str(guarded))
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_unguarded_rule_refires_on_the_state_and_the_guard_stops_it():
@@ -89,7 +91,12 @@ def test_unguarded_rule_refires_on_the_state_and_the_guard_stops_it():
 
 
 def test_or_branches_fire_a_rule_once(engine):
-    fact = {"category": "child", "age": 13, "suspected_injury": True, "suspected_unlawful_harm": True}
+    fact = {
+        "category": "child",
+        "age": 13,
+        "suspected_injury": True,
+        "suspected_unlawful_harm": True,
+    }
     assert engine.evaluate(fact) == ["child.injury_or_unlawful_harm"]
 
 
@@ -157,7 +164,21 @@ def test_definition_is_copied_and_each_engine_gets_its_own_name(ruleset):
 
 def test_sentinel_confirms_the_fact_was_processed(ruleset):
     # Without the sentinel a no-match fact is "not handled"; with it, evaluate checks it ran.
-    rules = [Rule("child.t", "t", "3.1.4", "失踪", "child", Known("missing", True), None, None, (), None, "t")]
+    rules = [
+        Rule(
+            "child.t",
+            "t",
+            "3.1.4",
+            "失踪",
+            "child",
+            Known("missing", True),
+            None,
+            None,
+            (),
+            None,
+            "t",
+        )
+    ]
     engine = DurableEngine(compile_rules(rules, {}), ["child.t"])
     assert engine.evaluate({"category": "child"}) == []
     assert engine.evaluate({"category": "child", "missing": True}) == ["child.t"]
@@ -214,8 +235,15 @@ def _varied_facts(n: int) -> list[dict]:
     import random
 
     rng = random.Random(7)
-    flags = ["lives_alone", "missing", "suspected_injury", "suspected_unlawful_harm",
-             "suspected_domestic_violence", "abandoned", "serious_harm"]
+    flags = [
+        "lives_alone",
+        "missing",
+        "suspected_injury",
+        "suspected_unlawful_harm",
+        "suspected_domestic_violence",
+        "abandoned",
+        "serious_harm",
+    ]
     facts = []
     for _ in range(n):
         fact = {"category": "child", "age": rng.randint(0, 17)}

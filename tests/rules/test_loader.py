@@ -31,8 +31,14 @@ def test_invalid_rule_data_is_refused_naming_file_and_key(fixture, data_copy):
 
 def test_every_failure_mode_of_the_issue_has_a_fixture():
     names = {p.stem for p in INVALID}
-    assert {"unknown_field", "unknown_operator", "unknown_parameter", "unknown_department",
-            "unknown_clause", "duplicate_rule_id"} <= names
+    assert {
+        "unknown_field",
+        "unknown_operator",
+        "unknown_parameter",
+        "unknown_department",
+        "unknown_clause",
+        "duplicate_rule_id",
+    } <= names
 
 
 def test_shipped_rules_load_and_cite_real_clauses(ruleset):
@@ -63,8 +69,9 @@ def test_value_in_force_follows_effective_dates(ruleset):
 
     from rules.parameters import Parameter
 
-    param = Parameter("x", "d", "yuan_per_year", "3.1.6",
-                      {date(2024, 1, 1): 4000, date(2026, 1, 1): 4500})
+    param = Parameter(
+        "x", "d", "yuan_per_year", "3.1.6", {date(2024, 1, 1): 4000, date(2026, 1, 1): 4500}
+    )
     assert param.value_at(date(2025, 6, 1)) == 4000
     assert param.value_at(date(2026, 1, 1)) == 4500
     with pytest.raises(KeyError):
@@ -74,7 +81,9 @@ def test_value_in_force_follows_effective_dates(ruleset):
 def test_sha256_changes_with_the_data(data_copy, ruleset):
     assert load_ruleset(data_copy).sha256 == ruleset.sha256
     (data_copy / "parameters.yaml").write_text(
-        (data_copy / "parameters.yaml").read_text("utf-8").replace('"2016-09-06": 24', '"2016-09-06": 48'),
+        (data_copy / "parameters.yaml")
+        .read_text("utf-8")
+        .replace('"2016-09-06": 24', '"2016-09-06": 48'),
         "utf-8",
     )
     changed = load_ruleset(data_copy)
