@@ -1,48 +1,51 @@
 """The durable_rules adapter: the only module that imports the engine.
 
-It guards every pitfall measured in shared/docs/durable-rules-notes.md:
+It drives durable_rules' C core (``durable_rules_engine``, compiled by the
+durable-rules package) directly: the package's Python ``Host`` adds ~100 µs of
+per-action glue (closures, state re-serialisation) and a background thread, and
+we need neither. It guards every pitfall measured in
+shared/docs/durable-rules-notes.md:
 
-- no background dispatch thread (``_QuietHost._run`` does nothing);
-- one lock per engine around assert + delete (the C core is not thread-safe);
+- no background dispatch thread: no ``Host`` is created at all;
+- one lock per engine around assert + actions + delete (the C core is not
+  thread-safe and never releases the GIL);
 - a fresh session id per evaluation, its state deleted in ``finally``
   (at most 1,024 live sessions per ruleset);
-- every rule guarded by ``$ex rid`` (rules.compile_durable), so the state the
-  engine re-asserts after an action can never loop;
-- a lowest-priority sentinel, so no fact goes unhandled;
+- every rule guarded by ``$ex rid`` and the category (rules.compile_durable),
+  so the session state, which the engine also matches, never fires a rule;
+  the number of actions per fact is bounded besides;
+- a lowest-priority sentinel, so no fact goes unhandled (a no-match fact
+  leaves state whose deletion crashed the process);
 - ``$or`` branches fire a rule once each: hits are de-duplicated;
-- exceptions swallowed inside actions are read back from the state and raised;
+- a failure while handling an action is raised as EngineError, never
+  swallowed, and the action is abandoned;
 - values strictly typed against the field catalogue before assert;
-- the definition deep-copied before registration (the engine deletes ``run``),
-  and each engine registered under a new ruleset name (a name lives for the
-  whole process).
+- the ruleset is serialised, never handed over to be mutated, and each engine
+  is registered under a new name (a name lives for the whole process);
+- the engine's own errors (e.g. "error code: 202" for an unknown operator)
+  become EngineError, ``raise … from``.
 
 >>> engine = DurableEngine.from_ruleset(load_ruleset())   # doctest: +SKIP
 >>> engine.evaluate({"category": "child", "lives_alone": True, "age": 10})   # doctest: +SKIP
 ['child.lives_alone']
 """
 
-import copy
 import itertools
+import json
 import threading
 import uuid
-import warnings
 from collections.abc import Callable
+from functools import cache
 from typing import Any
+
+import durable_rules_engine as core
+from pydantic_core import to_json
 
 from models.fields import catalogue
 from rules.compile_durable import REQUEST_KEY, RESERVED, SENTINEL, compile_rules, engine_value
 from rules.errors import EngineError
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from durable import engine as durable_engine
-
-
-class _QuietHost(durable_engine.Host):
-    """A host without the 0.2 s background dispatch threads (they crash under load)."""
-
-    def _run(self) -> None:
-        return None
+_NOT_HANDLED = 1
 
 
 class DurableEngine:
@@ -51,16 +54,11 @@ class DurableEngine:
     def __init__(self, compiled: dict[str, dict], order: list[str]):
         self.name = f"liushou_{uuid.uuid4().hex}"
         self.order = order
+        self.max_actions = len(compiled) + 1
         self._lock = threading.Lock()
         self._sids = itertools.count()
-        self._hits: list[tuple[str, str]] = []
-        self._seen: set[str] = set()
-        definition = copy.deepcopy(compiled)
-        for rule_id, rule in definition.items():
-            rule["run"] = self._action(rule_id)
-        self._host = _QuietHost()
         try:
-            self._host.register_rulesets({self.name: definition})
+            self._handle = core.create_ruleset(self.name, json.dumps(compiled, ensure_ascii=False))
         except Exception as exc:
             raise EngineError(f"durable_rules refused the ruleset: {exc}") from exc
 
@@ -68,44 +66,53 @@ class DurableEngine:
     def from_ruleset(cls, ruleset) -> "DurableEngine":
         return cls(compile_rules(ruleset.rules, ruleset.values), [r.id for r in ruleset.rules])
 
-    def _action(self, rule_id: str) -> Callable[[Any], None]:
-        def action(c):  # one argument: two would make durable_rules treat it as async
-            self._record(rule_id, c)
-
-        return action
-
-    def _record(self, rule_id: str, c: Any) -> None:
-        rid = c.m[REQUEST_KEY]
-        if rule_id == SENTINEL:
-            self._seen.add(rid)
-        else:
-            self._hits.append((rid, rule_id))
-
     def evaluate(self, fact: dict[str, Any]) -> list[str]:
         """Rule ids that fire for ``fact`` (de-duplicated, in rule order)."""
         payload = strict_fact(fact)
         with self._lock:
             sid = f"s{next(self._sids)}"
-            self._hits, self._seen = [], set()
+            payload["sid"] = payload[REQUEST_KEY] = sid
+            message = to_json(payload).decode()
             try:
-                state = self._assert({**payload, "sid": sid, REQUEST_KEY: sid})
+                names = self._run(message)
             finally:
-                self._host.delete_state(self.name, sid)
-            hits = {rule_id for rid, rule_id in self._hits if rid == sid}
-            seen = sid in self._seen
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"a rule action failed: {str(state['exception'])[:200]}")
-        if not seen:
+                self._delete(sid)
+        if SENTINEL not in names:
             raise EngineError("the engine did not process the fact (sentinel did not fire)")
+        hits = set(names)
         return [rule_id for rule_id in self.order if rule_id in hits]
 
-    def _assert(self, fact: dict[str, Any]) -> Any:
+    def _run(self, message: str) -> list[str]:
+        """Assert the fact, then take every action the engine schedules for its state."""
         try:
-            return self._host.assert_fact(self.name, fact)
-        except durable_engine.MessageNotHandledException as exc:
-            raise EngineError("no rule handled the fact") from exc
+            code, state = core.assert_fact(self._handle, message)
         except Exception as exc:
-            raise EngineError(f"durable_rules failed: {exc}") from exc
+            raise EngineError(f"durable_rules failed on assert: {exc}") from exc
+        if code == _NOT_HANDLED:
+            raise EngineError("no rule handled the fact")
+        names: list[str] = []
+        action = core.start_action_for_state(self._handle, state)
+        while action:
+            try:
+                names.append(self._record(action[1]))
+                if len(names) > self.max_actions:
+                    raise EngineError(f"more than {self.max_actions} actions for one fact")
+            except Exception as exc:
+                core.abandon_action(self._handle, state)
+                raise EngineError(f"a rule action failed: {exc}") from exc
+            following = core.complete_and_start_action(self._handle, state)
+            action = (None, following) if following else None
+        return names
+
+    def _record(self, message: str) -> str:
+        """The rule name of one scheduled action: ``{"<rule id>": {"m": …}}``."""
+        return message[2 : message.index('"', 2)]
+
+    def _delete(self, sid: str) -> None:
+        try:
+            core.delete_state(self._handle, sid)
+        except Exception as exc:
+            raise EngineError(f"durable_rules failed to delete a session: {exc}") from exc
 
 
 def strict_fact(fact: dict[str, Any]) -> dict[str, Any]:
@@ -115,23 +122,44 @@ def strict_fact(fact: dict[str, Any]) -> dict[str, Any]:
     value of the wrong type is refused here rather than silently misread.
     """
     category = fact.get("category")
-    try:
-        fields = catalogue(category)
-    except KeyError:
-        raise EngineError(f"unknown category {category!r}") from None
+    checks = _checks(category)
     payload: dict[str, Any] = {"category": category}
     for name, value in fact.items():
         if name == "category" or value is None:
             continue
-        if name in RESERVED:
-            raise EngineError(f"fact field `{name}` is reserved by the engine")
-        spec = fields.get(name)
-        if spec is None:
-            raise EngineError(f"fact field `{name}` is not in the {category} catalogue")
-        if not spec.accepts(value) or (spec.kind == "int" and not isinstance(value, int)):
-            raise EngineError(f"fact field `{name}` must be {spec.kind}, got {value!r}")
-        try:
-            payload[name] = engine_value(value)
-        except (TypeError, ValueError) as exc:
-            raise EngineError(f"fact field `{name}`: {exc}") from exc
+        check = checks.get(name)
+        if check is None:
+            where = (
+                "reserved by the engine" if name in RESERVED else f"not in the {category} catalogue"
+            )
+            raise EngineError(f"fact field `{name}` is {where}")
+        payload[name] = check(name, value)
     return payload
+
+
+@cache
+def _checks(category: Any) -> dict[str, Callable[[str, Any], Any]]:
+    """One checker per field of the category: returns the engine value or raises."""
+    try:
+        fields = catalogue(category)
+    except (KeyError, TypeError):
+        raise EngineError(f"unknown category {category!r}") from None
+    return {name: _checker(spec) for name, spec in fields.items() if name not in RESERVED}
+
+
+def _checker(spec) -> Callable[[str, Any], Any]:
+    exact = {"bool": (bool,), "int": (int,), "number": (int, float), "str": (str,), "enum": (str,)}
+    types = exact[spec.kind]
+    allowed = frozenset(spec.values)
+
+    def check(name: str, value: Any) -> Any:
+        if type(value) not in types or (allowed and value not in allowed):
+            raise EngineError(f"fact field `{name}` must be {spec.kind}, got {value!r}")
+        if type(value) is float:
+            try:
+                return engine_value(value)
+            except ValueError as exc:
+                raise EngineError(f"fact field `{name}`: {exc}") from exc
+        return value
+
+    return check

@@ -5,13 +5,14 @@
 """
 
 from typing import Any
+from uuid import uuid4
 
-from models.assessment import Assessment, DataGap, Finding, RulesetRef
+from models.assessment import Assessment
 from rules.adapter import DurableEngine
 from rules.conditions import fields_of
 from rules.facts import build_fact
 from rules.loader import Rule, RuleSet, load_ruleset
-from rules.routing import route
+from rules.routing import action_templates, route
 from rules.scoring import final_level
 
 VERIFY_ACTION = "verify_data"
@@ -22,7 +23,10 @@ class Assessor:
 
     def __init__(self, ruleset: RuleSet, engine: DurableEngine):
         self.ruleset, self.engine = ruleset, engine
-        self.ref = RulesetRef(id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256)
+        self.ref = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
+        self._templates = action_templates(ruleset)
+        self._rules = {rule.id: rule for rule in ruleset.rules}
+        self._evidence = {rule.id: sorted(fields_of(rule.when)) for rule in ruleset.rules}
 
     @classmethod
     def build(cls, ruleset: RuleSet | None = None) -> "Assessor":
@@ -30,46 +34,49 @@ class Assessor:
         return cls(ruleset, DurableEngine.from_ruleset(ruleset))
 
     def assess(self, person: Any) -> Assessment:
+        """The assessment of one validated person."""
+        return Assessment.model_validate(self.assess_data(person))
+
+    def assess_data(self, person: Any) -> dict:
+        """The same, as the plain data of an Assessment (for the hot HTTP path)."""
         fact = build_fact(person, self.ruleset.values)
-        fired = [self.ruleset.rule(rule_id) for rule_id in self.engine.evaluate(fact)]
+        fired = [self._rules[rule_id] for rule_id in self.engine.evaluate(fact)]
         return self.assemble(person, fact, fired)
 
-    def assemble(self, person: Any, fact: dict, fired: list[Rule]) -> Assessment:
-        """Everything after the rule stage; shared by every evaluator."""
+    def assemble(self, person: Any, fact: dict, fired: list[Rule]) -> dict:
+        """Everything after the rule stage, shared by every evaluator: Assessment data."""
         values = self.ruleset.values
         findings = [self._finding(rule, fact) for rule in fired]
-        score = sum(f.points for f in findings)
-        level = final_level([f.level for f in findings], score, person.category, values)
+        score = sum(f["points"] for f in findings)
+        level = final_level([rule.level for rule in fired], score, person.category, values)
         gaps = self._gaps(person.category, fact)
-        extra = [(VERIFY_ACTION, "")] if gaps else []
-        return Assessment(
-            person_id=person.person_id,
-            category=person.category,
-            left_behind=fact.get("left_behind"),
-            risk_level=level,
-            risk_level_zh=level.zh,
-            score=score,
-            findings=findings,
-            interventions=route(fired, self.ruleset, extra),
-            data_gaps=gaps,
-            ruleset=self.ref,
-            assessment_date=person.assessment_date,
-        )
+        extra = [VERIFY_ACTION] if gaps else []
+        return {
+            "assessment_id": uuid4(),
+            "person_id": person.person_id,
+            "category": person.category,
+            "left_behind": fact.get("left_behind"),
+            "risk_level": level,
+            "risk_level_zh": level.zh,
+            "score": score,
+            "findings": findings,
+            "interventions": route(fired, self._templates, extra),
+            "data_gaps": gaps,
+            "ruleset": self.ref,
+            "assessment_date": person.assessment_date,
+            "model": None,
+        }
 
-    def _finding(self, rule: Rule, fact: dict) -> Finding:
-        evidence = {name: fact[name] for name in sorted(fields_of(rule.when)) if name in fact}
-        points = self.ruleset.values[rule.points] if rule.points else 0
-        return Finding(
-            rule_id=rule.id,
-            title_zh=rule.title,
-            clause=rule.clause,
-            level=rule.level,
-            points=points,
-            evidence=evidence,
-        )
+    def _finding(self, rule: Rule, fact: dict) -> dict:
+        return {
+            "rule_id": rule.id,
+            "title_zh": rule.title,
+            "clause": rule.clause,
+            "level": rule.level,
+            "points": self.ruleset.values[rule.points] if rule.points else 0,
+            "evidence": {name: fact[name] for name in self._evidence[rule.id] if name in fact},
+        }
 
-    def _gaps(self, category: str, fact: dict) -> list[DataGap]:
+    def _gaps(self, category: str, fact: dict) -> list[dict]:
         needed = self.ruleset.data_gaps.get(category, {})
-        return [
-            DataGap(field=name, message_zh=msg) for name, msg in needed.items() if name not in fact
-        ]
+        return [{"field": f, "message_zh": msg} for f, msg in needed.items() if f not in fact]

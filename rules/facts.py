@@ -25,8 +25,13 @@ def left_behind(person: Any, values: dict[str, Any]) -> bool | None:
 
 def build_fact(person: Any, values: dict[str, Any]) -> dict[str, Any]:
     """The person's known facts, without personal data, plus the derived ones."""
-    fact = {"category": person.category}
-    fact |= person.model_dump(exclude_none=True, exclude=NOT_FACTS, mode="python")
+    # Enum fields hold plain values (use_enum_values), so the attributes are the facts.
+    fact = {
+        name: value
+        for name, value in person.__dict__.items()
+        if value is not None and name not in NOT_FACTS
+    }
+    fact["category"] = person.category
     derived = left_behind(person, values)
     if derived is not None:
         fact["left_behind"] = derived

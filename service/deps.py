@@ -1,4 +1,8 @@
-"""Typed dependencies: the objects built once in the lifespan."""
+"""Typed dependencies: the objects built once in the lifespan.
+
+``async def`` on purpose: FastAPI runs a plain ``def`` dependency in the threadpool,
+which cost more than the whole assessment (benchmarks/api.py).
+"""
 
 from typing import Annotated
 
@@ -8,11 +12,11 @@ from rules.assess import Assessor
 from service.settings import Settings
 
 
-def get_assessor(request: Request) -> Assessor:
+async def get_assessor(request: Request) -> Assessor:
     return request.app.state.assessor
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

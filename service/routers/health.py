@@ -17,4 +17,8 @@ async def readyz(request: Request) -> dict:
     assessor = getattr(request.app.state, "assessor", None)
     if assessor is None:
         raise ProblemError(503, "Not ready", "the rules are not compiled yet")
-    return {"status": "ready", "rules": len(assessor.ruleset.rules), "sha256": assessor.ref.sha256}
+    return {
+        "status": "ready",
+        "rules": len(assessor.ruleset.rules),
+        "sha256": assessor.ref["sha256"],
+    }
