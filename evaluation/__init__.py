@@ -1,0 +1,1 @@
+"""Analysis: the optional calibrated model, simulations and backtests (later issues)."""
