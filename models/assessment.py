@@ -15,6 +15,7 @@ class Finding(BaseModel):
     clause: str
     level: RiskLevel | None = Field(None, description="the rule's level floor; null adds no floor")
     points: int = 0
+    dimension: str | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -29,6 +30,14 @@ class Intervention(BaseModel):
     clause: str
     rule_ids: list[str]
     clauses: list[str] = Field(default_factory=list, description="every clause behind this action")
+
+
+class ScorePart(BaseModel):
+    """Points of one dimension of the periodic assessment, and the rules that earned them."""
+
+    dimension: str
+    points: int
+    rule_ids: list[str]
 
 
 class DataGap(BaseModel):
@@ -58,6 +67,9 @@ class Assessment(BaseModel):
     risk_level: RiskLevel
     risk_level_zh: str
     score: int
+    score_breakdown: list[ScorePart] = Field(
+        default_factory=list, description="points per dimension (income, support, health …)"
+    )
     findings: list[Finding]
     interventions: list[Intervention]
     data_gaps: list[DataGap]

@@ -10,8 +10,14 @@ names "no child able to care"; the input has no field for ability, so
 ``child_at_home: false`` with at least one child away stands for it.
 
 Each function returns None when the data cannot tell.
+
+Besides, a few facts are derived so that rules compare whole numbers with
+parameters: income as a whole percentage of the subsistence line (floored, so
+``pct < 100`` holds exactly when income < line), whole months since the last
+free health check, and whether any child is away.
 """
 
+from datetime import date
 from typing import Any
 
 UNABLE_PARENT = {"incapacitated", "deceased", "missing", "imprisoned"}
@@ -48,3 +54,18 @@ def elder_left_behind(p: Any, elder_age: int) -> bool | None:
 
 def woman_left_behind(p: Any) -> bool | None:
     return p.husband_migrant
+
+
+def pct_of_line(income: float | None, line: float) -> int | None:
+    """Income as a floored whole percentage of ``line``: 3999.99 of 4000 -> 99."""
+    if income is None:
+        return None
+    return int(income * 100 // line)
+
+
+def months_between(earlier: date | None, later: date) -> int | None:
+    """Completed months from ``earlier`` to ``later``: 2025-11-28 -> 2026-11-28 is 12."""
+    if earlier is None:
+        return None
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return max(months - (later.day < earlier.day), 0)

@@ -47,7 +47,24 @@ class FieldSpec:
         return isinstance(value, str)
 
 
-DERIVED = {"left_behind": FieldSpec("left_behind", "bool")}
+# Derived facts (models.derive, rules.facts), per category.
+DERIVED = {
+    "child": {
+        "left_behind": FieldSpec("left_behind", "bool"),
+        "household_income_pct_of_line": FieldSpec("household_income_pct_of_line", "int"),
+    },
+    "elder": {
+        "left_behind": FieldSpec("left_behind", "bool"),
+        "children_away": FieldSpec("children_away", "bool"),
+        "income_pct_of_line": FieldSpec("income_pct_of_line", "int"),
+        "household_income_pct_of_line": FieldSpec("household_income_pct_of_line", "int"),
+        "months_since_health_check": FieldSpec("months_since_health_check", "int"),
+    },
+    "woman": {
+        "left_behind": FieldSpec("left_behind", "bool"),
+        "household_income_pct_of_line": FieldSpec("household_income_pct_of_line", "int"),
+    },
+}
 
 
 def _spec(name: str, annotation: object) -> FieldSpec | None:
@@ -78,4 +95,4 @@ def catalogue(category: str) -> dict[str, FieldSpec]:
         for name, info in model.model_fields.items()
         if name not in NOT_FACTS
     }
-    return {k: v for k, v in specs.items() if v is not None} | DERIVED
+    return {k: v for k, v in specs.items() if v is not None} | DERIVED[category]

@@ -59,6 +59,7 @@ class Assessor:
             "risk_level": level,
             "risk_level_zh": level.zh,
             "score": score,
+            "score_breakdown": _breakdown(findings),
             "findings": findings,
             "interventions": route(fired, self._templates, extra),
             "data_gaps": gaps,
@@ -74,9 +75,24 @@ class Assessor:
             "clause": rule.clause,
             "level": rule.level,
             "points": self.ruleset.values[rule.points] if rule.points else 0,
+            "dimension": rule.dimension,
             "evidence": {name: fact[name] for name in self._evidence[rule.id] if name in fact},
         }
 
     def _gaps(self, category: str, fact: dict) -> list[dict]:
         needed = self.ruleset.data_gaps.get(category, {})
         return [{"field": f, "message_zh": msg} for f, msg in needed.items() if f not in fact]
+
+
+def _breakdown(findings: list[dict]) -> list[dict]:
+    """Points per dimension, in the order the dimensions first appear."""
+    parts: dict[str, dict] = {}
+    for finding in findings:
+        if finding["points"]:
+            part = parts.setdefault(
+                finding["dimension"],
+                {"dimension": finding["dimension"], "points": 0, "rule_ids": []},
+            )
+            part["points"] += finding["points"]
+            part["rule_ids"].append(finding["rule_id"])
+    return list(parts.values())

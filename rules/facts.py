@@ -5,13 +5,19 @@ engine; derived facts (``left_behind``) are added.
 
 >>> from models.person import PERSON_ADAPTER
 >>> person = PERSON_ADAPTER.validate_python({"category": "woman", "husband_migrant": True})
->>> build_fact(person, {"child.age_limit": 16, "elder.age": 60})
+>>> build_fact(person, {"child.age_limit": 16, "elder.age": 60, "income.subsistence_line": 4000})
 {'category': 'woman', 'husband_migrant': True, 'left_behind': True}
 """
 
 from typing import Any
 
-from models.derive import child_left_behind, elder_left_behind, woman_left_behind
+from models.derive import (
+    child_left_behind,
+    elder_left_behind,
+    months_between,
+    pct_of_line,
+    woman_left_behind,
+)
 from models.fields import NOT_FACTS
 
 
@@ -32,7 +38,23 @@ def build_fact(person: Any, values: dict[str, Any]) -> dict[str, Any]:
         if value is not None and name not in NOT_FACTS
     }
     fact["category"] = person.category
-    derived = left_behind(person, values)
-    if derived is not None:
-        fact["left_behind"] = derived
+    for name, value in derived_facts(person, values).items():
+        if value is not None:
+            fact[name] = value
     return fact
+
+
+def derived_facts(person: Any, values: dict[str, Any]) -> dict[str, Any]:
+    line = values["income.subsistence_line"]
+    derived = {
+        "left_behind": left_behind(person, values),
+        "household_income_pct_of_line": pct_of_line(person.household_income_per_capita, line),
+    }
+    if person.category == "elder":
+        away = person.children_away_count
+        derived["children_away"] = None if away is None else away > 0
+        derived["income_pct_of_line"] = pct_of_line(person.annual_income, line)
+        derived["months_since_health_check"] = months_between(
+            person.last_health_check, person.assessment_date
+        )
+    return derived

@@ -26,8 +26,16 @@ from rules.parameters import Parameter, load_parameters
 
 DATA_DIR = Path(__file__).parent / "data"
 RULESET_ID = "shouxian-2016-278"
-RULESET_VERSION = "1.0.0"
+RULESET_VERSION = "1.1.0"
+# What the points of the periodic assessment measure: 3.2.3 names income, support and
+# health for elders; for children we use guardianship, schooling, family economy, wellbeing.
+DIMENSIONS = {
+    "child": frozenset({"guardianship", "schooling", "economy", "wellbeing"}),
+    "elder": frozenset({"income", "support", "health"}),
+    "woman": frozenset(),
+}
 _RULE_KEYS = {
+    "dimension",
     "id",
     "title",
     "clause",
@@ -52,6 +60,7 @@ class Rule:
     when: conditions.Condition
     level: RiskLevel | None
     points: str | None  # the name of a point parameter
+    dimension: str | None  # what the points measure (DIMENSIONS)
     interventions: tuple[str, ...]
     note: str | None
     file: str
@@ -108,6 +117,7 @@ def _rule(file: str, i: int, entry: Any, ruleset_parts: dict) -> Rule:
     points = entry.get("points")
     if points is not None:
         points = check_parameter(file, f"{where}.points", points, params, "point")
+    dimension = _dimension(file, where, entry, category)
     ctx = conditions.Context(file, f"{where}.when", catalogue(category), params)
     return Rule(
         id=str(entry["id"]),
@@ -118,12 +128,26 @@ def _rule(file: str, i: int, entry: Any, ruleset_parts: dict) -> Rule:
         when=conditions.parse(entry["when"], ctx),
         level=RiskLevel(level) if level else None,
         points=points,
+        dimension=dimension,
         interventions=_interventions(
             file, f"{where}.interventions", entry.get("interventions", []), ruleset_parts["actions"]
         ),
         note=entry.get("note"),
         file=file,
     )
+
+
+def _dimension(file: str, where: str, entry: dict, category: str) -> str | None:
+    """Points need a dimension of the periodic assessment (3.2.3) and a dimension needs points."""
+    dimension, allowed = entry.get("dimension"), DIMENSIONS[category]
+    if ("points" in entry) != (dimension is not None):
+        raise RuleFileError(file, f"{where}.dimension", "`points` and `dimension` go together")
+    if dimension is not None and dimension not in allowed:
+        hint = did_you_mean(str(dimension), allowed)
+        raise RuleFileError(
+            file, f"{where}.dimension", f"must be one of {sorted(allowed)} for {category}.{hint}"
+        )
+    return dimension
 
 
 def _load_rules(policy_dir: Path, parts: dict) -> list[Rule]:
@@ -214,6 +238,7 @@ def describe(rule: Rule) -> dict[str, Any]:
         "conditions": conditions.to_data(rule.when),
         "level": rule.level.value if rule.level else None,
         "points": rule.points,
+        "dimension": rule.dimension,
         "interventions": list(rule.interventions),
         "note": rule.note,
     }

@@ -15,7 +15,9 @@ from rules.datafile import check_clause, check_keys, read_yaml
 from rules.errors import RuleFileError
 
 DATA_DIR = Path(__file__).parent / "data"
-UNITS = frozenset({"year", "month", "day", "hour", "point", "yuan_per_year", "count", "ratio"})
+UNITS = frozenset(
+    {"year", "month", "day", "hour", "point", "yuan_per_year", "percent", "per_month", "count"}
+)
 _KEYS = {"description", "unit", "reference", "values", "tunable", "min", "max", "note"}
 _REQUIRED = {"description", "unit", "reference", "values"}
 _CLAUSE_ID = re.compile(r"^\d+(\.\d+)*$")

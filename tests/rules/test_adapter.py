@@ -24,6 +24,7 @@ from rules.errors import EngineError
 from rules.loader import Rule
 
 LIVES_ALONE = {"category": "child", "lives_alone": True, "age": 10}
+LIVES_ALONE_RULES = ["child.lives_alone", "child.evaluation_after_report"]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_no_background_dispatch_thread(ruleset):
 def test_more_sessions_than_the_engine_keeps_alive(engine):
     # The engine keeps at most 1,024 live sessions per ruleset: each state must be deleted.
     for _ in range(1_100):
-        assert engine.evaluate(LIVES_ALONE) == ["child.lives_alone"]
+        assert engine.evaluate(LIVES_ALONE) == LIVES_ALONE_RULES
 
 
 def test_no_match_fact_is_handled_and_deleted(engine):
@@ -87,7 +88,7 @@ def test_actions_per_fact_are_bounded(ruleset):
     with pytest.raises(EngineError, match="more than 1 actions"):
         engine.evaluate({"category": "child", "missing": True, "lives_alone": True, "age": 3})
     engine.max_actions = len(ruleset.rules) + 1
-    assert engine.evaluate(LIVES_ALONE) == ["child.lives_alone"]
+    assert engine.evaluate(LIVES_ALONE) == LIVES_ALONE_RULES
 
 
 def test_engine_errors_are_translated():
@@ -105,7 +106,10 @@ def test_or_branches_fire_a_rule_once(engine):
         "suspected_injury": True,
         "suspected_unlawful_harm": True,
     }
-    assert engine.evaluate(fact) == ["child.injury_or_unlawful_harm"]
+    assert engine.evaluate(fact) == [
+        "child.injury_or_unlawful_harm",
+        "child.evaluation_after_report",
+    ]
 
 
 def test_exception_inside_an_action_is_surfaced_and_state_still_deleted(ruleset):
@@ -120,7 +124,7 @@ def test_exception_inside_an_action_is_surfaced_and_state_still_deleted(ruleset)
     with pytest.raises(EngineError, match="a rule action failed"):
         failing.evaluate({"category": "child", "missing": True})
     for _ in range(1_100):  # every failed session was deleted too
-        assert failing.evaluate(LIVES_ALONE) == ["child.lives_alone"]
+        assert failing.evaluate(LIVES_ALONE) == LIVES_ALONE_RULES
 
 
 @pytest.mark.parametrize(
@@ -168,24 +172,25 @@ def test_definition_is_copied_and_each_engine_gets_its_own_name(ruleset):
     second = DurableEngine(compiled, [r.id for r in ruleset.rules])
     assert compiled == pristine, "registration mutated the caller's definition"
     assert first.name != second.name
-    assert first.evaluate(LIVES_ALONE) == second.evaluate(LIVES_ALONE) == ["child.lives_alone"]
+    assert first.evaluate(LIVES_ALONE) == second.evaluate(LIVES_ALONE) == LIVES_ALONE_RULES
 
 
 def test_sentinel_confirms_the_fact_was_processed(ruleset):
     # Without the sentinel a no-match fact is "not handled"; with it, evaluate checks it ran.
     rules = [
         Rule(
-            "child.t",
-            "t",
-            "3.1.4",
-            "失踪",
-            "child",
-            Known("missing", True),
-            None,
-            None,
-            (),
-            None,
-            "t",
+            id="child.t",
+            title="t",
+            clause="3.1.4",
+            text="失踪",
+            category="child",
+            when=Known("missing", True),
+            level=None,
+            points=None,
+            dimension=None,
+            interventions=(),
+            note=None,
+            file="t",
         )
     ]
     engine = DurableEngine(compile_rules(rules, {}), ["child.t"])

@@ -15,7 +15,13 @@ def test_single_assessment_child_living_alone(client):
     assert {f["rule_id"] for f in body["findings"]} == {
         "child.lives_alone",
         "child.guardian_incapacity",
+        "child.evaluation_after_report",
+        "child.no_guardian",
     }
+    assert body["score"] == 4  # points.child.no_guardian
+    assert body["score_breakdown"] == [
+        {"dimension": "guardianship", "points": 4, "rule_ids": ["child.no_guardian"]}
+    ]
     report = body["interventions"][0]
     assert report["action"] == "report_to_police" and report["mandatory_report"] is True
     assert (
