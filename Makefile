@@ -35,6 +35,7 @@ lint: install-dev
 
 test: install-dev lint
 	$(BIN)/liushou rules check
+	$(BIN)/liushou rules coverage > /dev/null
 	$(BIN)/python -m pytest
 
 bench: install-dev

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric
 
 
@@ -29,7 +30,7 @@ _REASONS = {
 def parse_id_number(value: str) -> IdentityInfo:
     """Validate an 18-character identity number; raise ValueError saying what is wrong."""
     try:
-        number = ric.validate(value)
+        number = _validate(value)
     except stdnum_errors.ValidationError as exc:
         reason = _REASONS.get(type(exc), "is not a valid resident identity number")
         raise ValueError(f"invalid identity number: {reason}") from None
@@ -37,6 +38,25 @@ def parse_id_number(value: str) -> IdentityInfo:
         raise ValueError("invalid identity number: must be 18 characters")
     sex = "male" if int(number[16]) % 2 == 1 else "female"
     return IdentityInfo(number=number, birth_date=ric.get_birth_date(number), sex=sex)
+
+
+def _validate(value: str) -> str:
+    """ric.validate, without its check that the region code existed in the birth year.
+
+    A number keeps the region code of the county where it was first issued, often
+    years after birth: Shou County's 341521 (1999–2015) is on numbers of people born
+    long before 1999, and stdnum refuses those. We keep the checksum, the birth date
+    and "the region code is a known county code at some time".
+    """
+    try:
+        return ric.validate(value)
+    except stdnum_errors.InvalidComponent:
+        number = ric.compact(value)
+        ric.get_birth_date(number)  # raises InvalidComponent for an impossible date
+        matched = numdb.get("cn/loc").info(number[:6])  # [(province), (county)] when known
+        if len(matched) < 2:
+            raise
+        return number
 
 
 def mask_id_number(value: str | None) -> str | None:

@@ -91,5 +91,35 @@ def rules_check(
     )
 
 
+DEFAULT_CASES = [Path("tests/cases"), Path("fixtures/scenarios")]
+
+
+@rules_app.command("coverage")
+def rules_coverage(
+    cases: list[Path] = typer.Option(None, "--cases", help="case files or folders (repeatable)"),
+) -> None:
+    """For every clause: the rules that implement it and the cases that exercise them.
+
+    Exit 1 if an actionable clause has no rule, or a rule has no case where it fires
+    and one where it must not.
+    """
+    from rules.assess import Assessor
+    from rules.clauses import load_clauses
+    from rules.coverage import coverage, load_cases, render
+
+    paths = [p for p in (cases or DEFAULT_CASES) if p.exists()]
+    assessor = Assessor.build()
+    report = coverage(assessor.ruleset, load_clauses(), load_cases(paths), assessor)
+    typer.echo(render(report))
+    problems = report.problems()
+    for problem in problems:
+        typer.echo(f"coverage: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(
+        f"coverage clean: {len(report.positive)} rules, cases from {', '.join(map(str, paths))}"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

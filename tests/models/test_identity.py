@@ -35,6 +35,26 @@ def test_invalid_numbers_are_refused_with_the_reason(number, words):
         parse_id_number(number)
 
 
+def test_region_code_issued_after_birth_is_accepted():
+    # 341521 (Shou County, 1999-2015) on the number of a man born in 1948: real, and
+    # refused by stdnum's own birth-year check, which we relax.
+    info = parse_id_number("341521194803020133")
+    assert (info.birth_date, info.sex) == (date(1948, 3, 2), "male")
+
+
+def test_unknown_region_code_is_refused():
+    base = "99999919480302013"
+    valid_checksum = next(base + d for d in "0123456789X" if _checksum_ok(base + d))
+    with pytest.raises(ValueError, match="region code"):
+        parse_id_number(valid_checksum)
+
+
+def _checksum_ok(number: str) -> bool:
+    from stdnum.cn import ric
+
+    return ric.calc_check_digit(number) == number[-1]
+
+
 def test_mask_keeps_region_and_last_two():
     assert mask_id_number(STANDARD_EXAMPLE) == "110105**********2X"
 

@@ -50,3 +50,23 @@ def test_rules_check_fails_with_the_error(tmp_path):
     result = runner.invoke(app, ["rules", "check", "--rules-dir", str(tmp_path / "data")])
     assert result.exit_code == 1
     assert "actions.yaml" in result.output and "unknown department `county_civil`" in result.output
+
+
+def test_rules_coverage_is_clean_on_the_shipped_cases():
+    result = runner.invoke(app, ["rules", "coverage"])
+    assert result.exit_code == 0, result.output
+    assert "3.1.4" in result.stdout and "child.lives_alone" in result.stdout
+    assert "3.7    not individual-level" in result.stdout
+    assert "coverage clean" in result.stdout
+
+
+def test_rules_coverage_fails_when_rules_lack_cases(tmp_path):
+    cases = tmp_path / "few.yaml"
+    cases.write_text(
+        "- name: only one\n  input: {category: child, age: 9, missing: true}\n  output: {}\n",
+        "utf-8",
+    )
+    result = runner.invoke(app, ["rules", "coverage", "--cases", str(cases)])
+    assert result.exit_code == 1
+    assert "rule child.lives_alone: no case where it fires" in result.output
+    assert "rule child.missing: no case where it must not fire" in result.output
