@@ -1,7 +1,8 @@
 """A small keep-alive HTTP/1.1 load generator on asyncio (loopback only).
 
-It sends one prepared request over ``concurrency`` connections for ``seconds``
-and returns the completed count and the latencies. Bounded in time and count.
+It sends prepared requests (cycling through a list of bodies) over
+``concurrency`` connections for ``seconds`` and returns the completed count and
+the latencies. Bounded in time and count.
 """
 
 import asyncio
@@ -44,12 +45,14 @@ def build_request(host: str, port: int, path: str, body: dict) -> bytes:
     return head.encode() + payload
 
 
-async def _connection(host, port, request, deadline, latencies, statuses, max_requests):
+async def _connection(host, port, requests, offset, deadline, latencies, statuses, max_requests):
     reader, writer = await asyncio.open_connection(host, port)
+    sent = offset
     try:
         while time.perf_counter() < deadline and len(latencies) < max_requests:
             start = time.perf_counter()
-            writer.write(request)
+            writer.write(requests[sent % len(requests)])
+            sent += 1
             status_line = await reader.readline()
             status = int(status_line.split()[1])
             length = 0
@@ -68,20 +71,20 @@ async def run_load(
     host: str,
     port: int,
     path: str,
-    body: dict,
+    bodies: list[dict],
     concurrency: int = 32,
     seconds: float = 5.0,
     max_requests: int = 2_000_000,
 ) -> LoadResult:
-    request = build_request(host, port, path, body)
+    requests = [build_request(host, port, path, body) for body in bodies]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     start = time.perf_counter()
     deadline = start + seconds
     await asyncio.gather(
         *(
-            _connection(host, port, request, deadline, latencies, statuses, max_requests)
-            for _ in range(concurrency)
+            _connection(host, port, requests, n, deadline, latencies, statuses, max_requests)
+            for n in range(concurrency)
         )
     )
     return LoadResult(path, len(latencies), time.perf_counter() - start, latencies, statuses)

@@ -92,6 +92,9 @@ class RuleSet:
 def _interventions(file: str, where: str, raw: Any, actions: dict) -> tuple[str, ...]:
     if not isinstance(raw, list):
         raise RuleFileError(file, where, "must be a list of action codes")
+    duplicated = {code for code in raw if raw.count(code) > 1}
+    if duplicated:
+        raise RuleFileError(file, where, f"action `{sorted(duplicated)[0]}` is listed twice")
     for code in raw:
         if code not in actions:
             hint = did_you_mean(str(code), actions)

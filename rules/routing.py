@@ -1,7 +1,7 @@
 """Interventions: the actions of the fired rules, merged per (action, department).
 
 Sorted by urgency: mandatory reports first, then by deadline; ties keep rule order.
-Returns plain dicts (validated once, with the whole assessment).
+Returns plain dicts (validated once, with the whole assessment, where needed).
 """
 
 from typing import Any
@@ -26,21 +26,26 @@ def action_templates(ruleset: Any) -> dict[str, dict]:
 
 def route(fired: list, templates: dict[str, dict], extra: list[str] = ()) -> list[dict]:
     """``fired``: rules that fired; ``extra``: action codes added without a rule."""
-    pairs = [(code, rule.id, rule.clause) for rule in fired for code in rule.interventions]
-    pairs += [(code, "", None) for code in extra]
-    merged: dict[tuple[str, str], dict] = {}
-    for code, rule_id, rule_clause in pairs:
-        template = templates[code]
-        key = (code, template["department"])
-        item = merged.get(key)
-        if item is None:
-            item = merged[key] = {**template, "rule_ids": [], "clauses": []}
-        if rule_id and rule_id not in item["rule_ids"]:
-            item["rule_ids"].append(rule_id)
-        for clause in (rule_clause, template["clause"]):
-            if clause and clause not in item["clauses"]:
-                item["clauses"].append(clause)
+    merged: dict[str, dict] = {}  # an action has one department: its code is the merge key
+    for rule in fired:
+        for code in rule.interventions:
+            _merge(merged, templates[code], rule.id, rule.clause)
+    for code in extra:
+        _merge(merged, templates[code], "", None)
     return sorted(merged.values(), key=_urgency)
+
+
+def _merge(merged: dict, template: dict, rule_id: str, rule_clause: str | None) -> None:
+    item = merged.get(template["action"])
+    if item is None:
+        item = merged[template["action"]] = {**template, "rule_ids": [], "clauses": []}
+    if rule_id:
+        item["rule_ids"].append(rule_id)  # each rule lists an action once
+    clauses = item["clauses"]
+    if rule_clause and rule_clause not in clauses:
+        clauses.append(rule_clause)
+    if template["clause"] not in clauses:
+        clauses.append(template["clause"])
 
 
 def _urgency(item: dict) -> tuple:
