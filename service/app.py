@@ -12,7 +12,7 @@ from rules.assess import Assessor
 from rules.loader import DATA_DIR, load_ruleset
 from service import problems
 from service.limits import BodySizeLimit
-from service.routers import assessments, catalog, health
+from service.routers import assessments, catalog, health, templates
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("liushou")
@@ -51,6 +51,6 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, assessments, catalog):
+    for module in (health, assessments, catalog, templates):
         app.include_router(module.router)
     return app

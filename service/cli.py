@@ -91,6 +91,43 @@ def rules_check(
     )
 
 
+@app.command("template")
+def template_command(
+    out: Path = typer.Argument(Path("people.xlsx"), help="where to write it"),
+) -> None:
+    """Write the spreadsheet template (Chinese headers, allowed values, dropdowns)."""
+    from service.sheets import template
+
+    template(out)
+    typer.echo(f"wrote {out}")
+
+
+@app.command("review")
+def review_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="people.xlsx or .csv"),
+    township: str = typer.Option(..., help="乡镇"),
+    village: str = typer.Option(..., help="村（居）"),
+    period: str = typer.Option(..., help="quarter, e.g. 2026Q4"),
+    out: Path = typer.Option(Path("report.xlsx"), help="the XLSX report"),
+    show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
+) -> None:
+    """Score everyone on a village's list; write the action list and the data problems."""
+    from rules.assess import Assessor
+    from service.report_xlsx import write_report
+    from service.review import review
+    from service.sheets import SheetError, load_sheet
+
+    try:
+        frame = load_sheet(file.read_bytes(), file.name)
+        result = review(frame, Assessor.build(), township=township, village=village, period=period)
+    except (SheetError, ValueError) as exc:
+        typer.echo(f"review: {exc}", err=True)
+        raise typer.Exit(2) from None
+    write_report(result, out, show_personal=show_personal)
+    counts = result.counts()
+    typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
+
+
 DEFAULT_CASES = [Path("tests/cases"), Path("fixtures/scenarios")]
 
 

@@ -1,0 +1,197 @@
+"""Rows of a village spreadsheet to contract records, every row accounted for.
+
+Each data row ends either as a record (with its sheet row number) or as a
+rejection naming the row, the column and the reason; ``rows_in == len(records)
++ len(rejected)`` always. A row is rejected if any of its cells cannot be read:
+nothing is silently dropped or guessed.
+
+>>> import pandas as pd
+>>> read = read_rows(pd.DataFrame({"类别": ["儿童", ""], "年龄": ["10", ""]}))
+>>> read.records[0].raw, [r.reason for r in read.rejected]
+({'category': 'child', 'age': 10}, ['blank row'])
+"""
+
+import re
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from models.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
+from models.person import INPUT_MODELS, PERSON_ADAPTER
+
+NUMERIC_ID_MARK = " [number]"  # set by readers when an identity cell held a number
+HEADER_ROW = 1  # data rows are numbered as in the sheet: the first one is row 2
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class Record:
+    row: int
+    raw: dict[str, Any]
+    person: Any = None
+
+
+@dataclass
+class SheetRead:
+    rows_in: int
+    records: list[Record] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def _kinds() -> dict[str, Any]:
+    kinds: dict[str, Any] = {}
+    for model in INPUT_MODELS.values():
+        for name, info in model.model_fields.items():
+            inner = info.annotation
+            args = [a for a in typing.get_args(inner) if a is not type(None)]
+            inner = args[0] if args else inner
+            while typing.get_origin(inner) is typing.Annotated:
+                inner = typing.get_args(inner)[0]
+            kinds[name] = inner
+    return kinds
+
+
+KINDS = _kinds()
+
+
+def read_rows(frame: pd.DataFrame) -> SheetRead:
+    """Read every row of a sheet whose cells are text ('' for empty)."""
+    columns = {header: header_field(header) for header in frame.columns}
+    result = SheetRead(rows_in=len(frame))
+    result.ignored_columns = [str(h) for h, f in columns.items() if f is None]
+    mapped = [(h, f) for h, f in columns.items() if f is not None]
+    for offset, row in enumerate(frame.itertuples(index=False, name=None)):
+        number = HEADER_ROW + 1 + offset
+        cells = {f: _text(row[frame.columns.get_loc(h)]) for h, f in mapped}
+        _read_row(number, {f: v for f, v in cells.items() if v}, result)
+    return result
+
+
+def _read_row(number: int, cells: dict[str, str], result: SheetRead) -> None:
+    if not cells:
+        result.rejected.append(Problem(number, "", "blank row"))
+        return
+    raw, problems = {}, []
+    for name, text in cells.items():
+        try:
+            raw[name] = parse_cell(name, text)
+        except ValueError as exc:
+            problems.append(Problem(number, column_label(name), str(exc)))
+    if problems:
+        result.rejected.append(_joined(number, problems))
+        return
+    try:
+        result.records.append(Record(number, raw, PERSON_ADAPTER.validate_python(raw)))
+    except ValidationError as exc:
+        errors = [
+            Problem(number, column_label(_field_of(e["loc"])), _message(e)) for e in exc.errors()
+        ]
+        result.rejected.append(_joined(number, errors))
+
+
+def _joined(number: int, problems: list[Problem]) -> Problem:
+    return Problem(
+        number, "; ".join(p.column for p in problems), "; ".join(p.reason for p in problems)
+    )
+
+
+def _field_of(loc: tuple) -> str:
+    names = [str(part) for part in loc if str(part) in all_fields()]
+    return names[-1] if names else "category"
+
+
+def _message(error: dict) -> str:
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
+def column_label(name: str) -> str:
+    return f"{HEADERS_ZH.get(name, name)} ({name})" if name else ""
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def parse_cell(name: str, text: str) -> Any:
+    """One cell's text as the contract value of field ``name``; ValueError says why not."""
+    kind = KINDS.get(name, str)
+    if name == "category":
+        return value_labels("category").get(text, text)
+    if kind is bool:
+        value = BOOLEAN_WORDS.get(text.lower())
+        if value is None:
+            raise ValueError(f"{text!r} is not 是/否 (yes/no)")
+        return value
+    if kind is int:
+        return _whole(text)
+    if kind is float:
+        return _number(text)
+    if kind is date:
+        return _date(text)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return _enum(name, kind, text)
+    if name == "id_number":
+        return _id_text(text)
+    return text
+
+
+def _number(text: str) -> float:
+    cleaned = re.sub(r"[,，元\s]", "", text)
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _whole(text: str) -> int:
+    number = _number(text)
+    if not number.is_integer():
+        raise ValueError(f"{text!r} is not a whole number")
+    return int(number)
+
+
+def _date(text: str) -> str:
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date (write 2026-11-28)")
+
+
+def _enum(name: str, kind: type[Enum], text: str) -> str:
+    codes = {m.value for m in kind}
+    if text in codes:
+        return text
+    labels = value_labels(name)
+    if text in labels:
+        return labels[text]
+    allowed = "、".join(list(labels) or sorted(codes))
+    raise ValueError(f"{text!r} is not one of {allowed}")
+
+
+def _id_text(text: str) -> str:
+    if (
+        NUMERIC_ID_MARK in text
+        or re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text)
+        or text.endswith(".0")
+    ):
+        raise ValueError(
+            "the identity number was stored as a number and lost digits: format the column as text"
+        )
+    return text.upper()

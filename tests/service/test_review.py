@@ -1,0 +1,170 @@
+"""The village review from a spreadsheet: every row scored or rejected with its row and reason."""
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.report_xlsx import write_report
+from service.review import review
+from service.sheets import SheetError, load_sheet, template
+
+MESSY = Path(__file__).resolve().parents[2] / "fixtures" / "sheets" / "messy_village.csv"
+PLACE = {"township": "寿春镇", "village": "城东村", "period": "2026Q4"}
+
+
+@pytest.fixture(scope="module")
+def messy(assessor):
+    return review(load_sheet(MESSY.read_bytes(), MESSY.name), assessor, **PLACE)
+
+
+def test_every_row_is_scored_or_rejected(messy):
+    assert messy.rows_in == 11
+    assert len(messy.scored) + len(messy.rejected) == messy.rows_in
+    assert [s.record.row for s in messy.scored] == [2, 6, 9, 10, 11]
+
+
+def test_rejections_name_row_column_and_reason(messy):
+    by_row = {p.row: p for p in messy.rejected}
+    assert by_row[3].column == "近30日无故旷课天数 (unexcused_absence_days)"
+    assert "'三天' is not a number" in by_row[3].reason
+    assert by_row[4].reason == by_row[12].reason == "blank row"
+    assert "is not a date" in by_row[5].reason
+    assert "check digit" in by_row[7].reason and "id_number" in by_row[7].column
+    assert "'在外' is not one of" in by_row[8].reason
+
+
+def test_unknown_headers_are_reported(messy):
+    assert messy.ignored_columns == ["村民小组"]
+
+
+def test_policy_outcomes_of_the_scored_rows(messy):
+    by_row = {s.record.row: s.assessment for s in messy.scored}
+    assert by_row[2]["risk_level"] == "critical"  # 10-year-old living alone (3.1.4)
+    assert by_row[2]["interventions"][0]["department"] == "county_public_security"
+    assert by_row[6]["risk_level"] == "high"  # poor, half-disabled elder (3.2.4)
+    assert by_row[11]["risk_level"] == "medium"  # guardian of limited capacity (3.1.2)
+    assert messy.counts()["critical"] == 1
+
+
+def test_data_quality_lists(messy):
+    quality = messy.quality
+    assert [p.row for p in quality.invalid_ids] == [7]
+    assert [p.row for p in quality.age_conflicts] == [10]  # an "elder" of 55
+    assert {p.row for p in quality.missing_values} == {6, 10}
+
+
+def test_duplicate_identity_numbers_keep_the_first_row(assessor):
+    frame = pd.DataFrame(
+        {
+            "类别": ["老人", "老人", "老人"],
+            "身份证号码": ["342422194503020133", "342422194503020133", "342422193807160245"],
+        }
+    )
+    result = review(frame, assessor, **PLACE)
+    assert [s.record.row for s in result.scored] == [2, 4]
+    assert [(p.row, p.reason) for p in result.quality.duplicates] == [
+        (3, "duplicate identity number (first on row 2)")
+    ]
+    assert result.rows_in == len(result.scored) + len(result.rejected) == 3
+
+
+def test_xlsx_with_an_identity_number_stored_as_a_number(assessor, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["category", "id_number", "age", "lives_alone"])
+    sheet.append(["child", None, 10, "是"])
+    sheet.append(["elder", float(342422194503020133), None, None])  # what Excel stores
+    path = tmp_path / "v.xlsx"
+    book.save(path)
+    result = review(load_sheet(path.read_bytes(), path.name), assessor, **PLACE)
+    assert result.rows_in == 2 and len(result.scored) == 1
+    assert "lost digits" in {p.row: p for p in result.rejected}[3].reason
+
+
+def test_gb18030_csv(assessor):
+    data = "类别,年龄,外出流浪乞讨\n老人,70,是\n".encode("gb18030")
+    result = review(load_sheet(data, "v.csv"), assessor, **PLACE)
+    assert result.scored[0].assessment["risk_level"] == "critical"
+
+
+def test_not_a_spreadsheet():
+    with pytest.raises(SheetError, match=r"\.csv or \.xlsx"):
+        load_sheet(b"x", "people.pdf")
+
+
+def test_bad_period(assessor):
+    with pytest.raises(ValueError, match="2026Q4"):
+        review(pd.DataFrame({"类别": ["儿童"]}), assessor, township="t", village="v", period="Q4")
+
+
+def test_report_masks_personal_data_unless_asked(messy):
+    masked, shown = io.BytesIO(), io.BytesIO()
+    write_report(messy, masked)
+    write_report(messy, shown, show_personal=True)
+    masked_text = _all_cells(masked)
+    assert "王小明" not in masked_text and "340422201603150032" not in masked_text
+    assert "王**" in masked_text and "340422**********32" in masked_text
+    assert "王小明" in _all_cells(shown)
+
+
+def test_action_list_is_sorted_by_urgency(messy):
+    buffer = io.BytesIO()
+    write_report(messy, buffer)
+    rows = list(load_workbook(buffer)["actions"].iter_rows(min_row=2, values_only=True))
+    levels = [row[4] for row in rows]
+    order = {"紧急": 0, "高": 1, "中": 2, "低": 3}
+    assert levels == sorted(levels, key=order.get)
+    assert rows[0][5] == "第一时间向公安机关强制报告" and rows[0][8] == "是"
+
+
+def _all_cells(buffer) -> str:
+    book = load_workbook(buffer)
+    return "\n".join(str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row)
+
+
+def test_template_lists_allowed_values_with_dropdowns(tmp_path):
+    path = tmp_path / "people.xlsx"
+    template(path)
+    book = load_workbook(path)
+    headers = [c.value for c in book["people"][1]]
+    assert headers[0] == "类别 (category)" and "父亲状况 (father_status)" in headers
+    allowed = {
+        row[1]: row[2] for row in book["allowed values"].iter_rows(min_row=2, values_only=True)
+    }
+    assert "外出务工（migrant）" in allowed["father_status"]
+    assert allowed["lives_alone"] == "是 / 否"
+    assert book["people"].data_validations.dataValidation
+
+
+def test_template_endpoint(client):
+    response = client.get("/v1/templates/people.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book["people"]["A1"].value == "类别 (category)"
+
+
+def test_cli_review(tmp_path):
+    out = tmp_path / "report.xlsx"
+    args = [
+        "review",
+        str(MESSY),
+        "--township",
+        "寿春镇",
+        "--village",
+        "城东村",
+        "--period",
+        "2026Q4",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "rows_in 11, scored 5, rejected 6, critical 1" in result.stdout
+    assert load_workbook(out)["summary"]["B2"].value == "寿春镇"
+    bad = CliRunner().invoke(app, [*args[:-4], "--period", "Q4", "--out", str(out)])
+    assert bad.exit_code == 2 and "2026Q4" in bad.output
