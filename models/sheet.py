@@ -67,8 +67,11 @@ def _kinds() -> dict[str, Any]:
 KINDS = _kinds()
 
 
-def read_rows(frame: pd.DataFrame) -> SheetRead:
-    """Read every row of a sheet whose cells are text ('' for empty)."""
+def read_rows(frame: pd.DataFrame, progress=None) -> SheetRead:
+    """Read every row of a sheet whose cells are text ('' for empty).
+
+    ``progress(n)`` is called every 1,000 rows with the number read since the last call.
+    """
     columns = {header: header_field(header) for header in frame.columns}
     result = SheetRead(rows_in=len(frame))
     result.ignored_columns = [str(h) for h, f in columns.items() if f is None]
@@ -77,6 +80,10 @@ def read_rows(frame: pd.DataFrame) -> SheetRead:
         number = HEADER_ROW + 1 + offset
         cells = {f: _text(row[frame.columns.get_loc(h)]) for h, f in mapped}
         _read_row(number, {f: v for f, v in cells.items() if v}, result)
+        if progress is not None and (offset + 1) % 1000 == 0:
+            progress(1000)
+    if progress is not None:
+        progress(len(frame) % 1000)
     return result
 
 

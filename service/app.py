@@ -12,8 +12,9 @@ from rules.assess import Assessor
 from rules.loader import DATA_DIR, load_ruleset
 from service import problems
 from service.limits import BodySizeLimit
-from service.routers import assessments, catalog, health, templates
+from service.routers import assessments, catalog, health, reviews, templates
 from service.settings import Settings, get_settings
+from service.store import make_engine, migrate
 
 log = logging.getLogger("liushou")
 
@@ -39,7 +40,12 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         app.state.assessor = assessor or build_assessor(settings)
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
+        app.state.store = make_engine(settings.database_url)
+        migrate(app.state.store)
+        if settings.open_access:
+            log.warning("no API keys configured (LIUSHOU_API_KEYS): open access, localhost only")
         yield
+        app.state.store.dispose()
 
     app = FastAPI(
         title="liushou — 农村“三留守”人员风险评估",
@@ -50,7 +56,12 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, assessments, catalog, templates):
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        upload_paths=("/v1/reviews",),
+    )
+    for module in (health, assessments, catalog, templates, reviews):
         app.include_router(module.router)
     return app

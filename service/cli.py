@@ -109,23 +109,51 @@ def review_command(
     village: str = typer.Option(..., help="村（居）"),
     period: str = typer.Option(..., help="quarter, e.g. 2026Q4"),
     out: Path = typer.Option(Path("report.xlsx"), help="the XLSX report"),
+    html: Path | None = typer.Option(None, help="also an HTML report with charts"),
     show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
+    store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
 ) -> None:
-    """Score everyone on a village's list; write the action list and the data problems."""
+    """Score everyone on a village's list; write the action list, changes and data problems."""
     from rules.assess import Assessor
+    from service.report_data import from_result
+    from service.report_html import render_html
     from service.report_xlsx import write_report
     from service.review import review
+    from service.settings import get_settings
     from service.sheets import SheetError, load_sheet
 
     try:
         frame = load_sheet(file.read_bytes(), file.name)
-        result = review(frame, Assessor.build(), township=township, village=village, period=period)
+        with typer.progressbar(length=len(frame), label="reading rows", file=sys.stderr) as bar:
+            result = review(
+                frame,
+                Assessor.build(),
+                township=township,
+                village=village,
+                period=period,
+                progress=bar.update,
+            )
     except (SheetError, ValueError) as exc:
         typer.echo(f"review: {exc}", err=True)
         raise typer.Exit(2) from None
-    write_report(result, out, show_personal=show_personal)
-    counts = result.counts()
+    changes = _store(result, get_settings()) if store else None
+    data = from_result(result, show_personal=show_personal, changes=changes)
+    write_report(data, out)
+    if html:
+        html.write_text(render_html(data), "utf-8")
+    counts = result.counts() | (changes.counts() if changes else {})
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
+
+
+def _store(result, settings):
+    from rules.loader import load_ruleset
+    from service.store import make_engine, migrate, save_review
+
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    secret = settings.person_key_secret.get_secret_value().encode()
+    _, changes = save_review(engine, result, load_ruleset(settings.rules_dir or DATA_DIR), secret)
+    return changes
 
 
 DEFAULT_CASES = [Path("tests/cases"), Path("fixtures/scenarios")]

@@ -10,16 +10,21 @@ from service.problems import PROBLEM_TYPE
 
 
 class BodySizeLimit:
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, upload_bytes: int | None = None, upload_paths=()):
         self.app, self.max_bytes = app, max_bytes
+        self.upload_bytes, self.upload_paths = upload_bytes or max_bytes, tuple(upload_paths)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.upload_bytes if scope["path"] in self.upload_paths else self.max_bytes
+        return await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope, receive, send, limit: int):
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                return await self._reject(send)
+            if declared.isdigit() and int(declared) > limit:
+                return await self._reject(send, limit)
             return await self.app(scope, receive, send)
         messages, size = [], 0
         while True:
@@ -28,8 +33,8 @@ class BodySizeLimit:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                return await self._reject(send)
+            if size > limit:
+                return await self._reject(send, limit)
             if not message.get("more_body", False):
                 break
 
@@ -38,15 +43,15 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send):
+    async def _reject(self, send, limit: int):
         body = json.dumps(
             {
                 "type": "about:blank",
                 "title": "Request body too large",
                 "status": 413,
-                "detail": f"the request body is over the limit of {self.max_bytes} bytes "
+                "detail": f"the request body is over the limit of {limit} bytes "
                 "(LIUSHOU_MAX_BODY_BYTES)",
-                "limit_bytes": self.max_bytes,
+                "limit_bytes": limit,
             }
         ).encode()
         await send(

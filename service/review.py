@@ -48,11 +48,17 @@ class ReviewResult:
 
 
 def review(
-    frame: pd.DataFrame, assessor: Any, *, township: str, village: str, period: str
+    frame: pd.DataFrame,
+    assessor: Any,
+    *,
+    township: str,
+    village: str,
+    period: str,
+    progress=None,
 ) -> ReviewResult:
     if not PERIOD.match(period):
         raise ValueError(f"period {period!r} must look like 2026Q4")
-    read = read_rows(frame)
+    read = read_rows(frame, progress)
     kept, duplicates = split_duplicates(read.records)
     persons = [record.person for record in kept]
     assessments = assessor.assess_many(persons)

@@ -8,10 +8,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+DEV_PERSON_KEY_SECRET = "liushou-development-only"
+ROLES = ("system", "village", "analyst")
+
+
+class ApiKey(BaseModel):
+    """A configured key, stored hashed: ``liushou keys hash KEY`` prints the sha256."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    role: Literal["system", "village", "analyst"]
+    township: str | None = None
+    village: str | None = None
+
+    @model_validator(mode="after")
+    def _village_keys_have_a_division(self):
+        if self.role == "village" and not (self.township and self.village):
+            raise ValueError("a village key needs its township and village")
+        return self
 
 
 class Settings(BaseSettings):
@@ -23,19 +40,37 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     rules_dir: Path | None = Field(None, description="a directory laid out like rules/data")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="request body limit (413 above)")
+    max_upload_bytes: int = Field(50 * 2**20, ge=1024, description="spreadsheet upload limit")
     max_batch_records: int = Field(1000, ge=1, description="records per batch (413 above)")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    database_url: str = "sqlite:///liushou.db"
+    database_url: str = Field("sqlite:///liushou.db", description="the review store")
+    person_key_secret: SecretStr = Field(
+        SecretStr(DEV_PERSON_KEY_SECRET),
+        description="HMAC key for person keys in the review store; set it outside development",
+    )
+    api_keys: list[ApiKey] = Field(
+        default_factory=list, description="JSON list of {sha256, role, township, village}"
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self):
-        if (
-            self.environment == "production"
-            and self.host not in LOCAL_HOSTS
-            and self.log_level == "debug"
-        ):
+        public = self.host not in LOCAL_HOSTS
+        if self.environment == "production" and public and self.log_level == "debug":
             raise ValueError("LIUSHOU_LOG_LEVEL=debug is refused in production on a public host")
+        if self.environment == "production" and (
+            self.person_key_secret.get_secret_value() == DEV_PERSON_KEY_SECRET
+        ):
+            raise ValueError("set LIUSHOU_PERSON_KEY_SECRET in production")
+        if public and not self.api_keys:
+            raise ValueError(
+                "no API keys configured (LIUSHOU_API_KEYS): the service runs open only on "
+                f"localhost, not on {self.host}"
+            )
         return self
+
+    @property
+    def open_access(self) -> bool:
+        return not self.api_keys
 
 
 @lru_cache

@@ -19,13 +19,17 @@ def assessor(ruleset):
 
 
 @pytest.fixture(scope="session")
-def client(assessor):
+def client(assessor, tmp_path_factory):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
     from service.settings import Settings
 
-    app = create_app(Settings(max_batch_records=50, max_body_bytes=64 * 1024), assessor=assessor)
+    store = tmp_path_factory.mktemp("store") / "liushou.db"
+    settings = Settings(
+        max_batch_records=50, max_body_bytes=64 * 1024, database_url=f"sqlite:///{store}"
+    )
+    app = create_app(settings, assessor=assessor)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from fixtures import examples
 from models.assessment import Assessment
 from models.person import Person
+from service.access import authorize
 from service.batch import BatchResult, score_records
 from service.deps import AssessorDep, SettingsDep
 from service.problems import ProblemError
@@ -46,6 +47,7 @@ async def assess_one(
     # The hot path, measured in benchmarks/api.py: an async def calling the engine directly
     # (faster than a def route in the threadpool); the assessor read from app state rather
     # than through a dependency; serialised once (pydantic-core), not re-validated.
+    authorize(request, "system")
     data = request.app.state.assessor.assess_data(person)
     log.info(
         "assessed category=%s level=%s rules=%d",
@@ -78,7 +80,9 @@ async def assess_batch(
     ],
     assessor: AssessorDep,
     settings: SettingsDep,
+    request: Request,
 ) -> BatchResult:
+    authorize(request, "system")
     limit = settings.max_batch_records
     if len(body.records) > limit:
         raise ProblemError(

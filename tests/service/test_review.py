@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from service.cli import app
+from service.report_data import from_result
 from service.report_xlsx import write_report
 from service.review import review
 from service.sheets import SheetError, load_sheet, template
@@ -104,8 +105,8 @@ def test_bad_period(assessor):
 
 def test_report_masks_personal_data_unless_asked(messy):
     masked, shown = io.BytesIO(), io.BytesIO()
-    write_report(messy, masked)
-    write_report(messy, shown, show_personal=True)
+    write_report(from_result(messy), masked)
+    write_report(from_result(messy, show_personal=True), shown)
     masked_text = _all_cells(masked)
     assert "王小明" not in masked_text and "340422201603150032" not in masked_text
     assert "王**" in masked_text and "340422**********32" in masked_text
@@ -114,7 +115,7 @@ def test_report_masks_personal_data_unless_asked(messy):
 
 def test_action_list_is_sorted_by_urgency(messy):
     buffer = io.BytesIO()
-    write_report(messy, buffer)
+    write_report(from_result(messy), buffer)
     rows = list(load_workbook(buffer)["actions"].iter_rows(min_row=2, values_only=True))
     levels = [row[4] for row in rows]
     order = {"紧急": 0, "高": 1, "中": 2, "低": 3}
@@ -166,5 +167,5 @@ def test_cli_review(tmp_path):
     assert result.exit_code == 0, result.output
     assert "rows_in 11, scored 5, rejected 6, critical 1" in result.stdout
     assert load_workbook(out)["summary"]["B2"].value == "寿春镇"
-    bad = CliRunner().invoke(app, [*args[:-4], "--period", "Q4", "--out", str(out)])
+    bad = CliRunner().invoke(app, [*args[:6], "--period", "Q4", "--out", str(out)])
     assert bad.exit_code == 2 and "2026Q4" in bad.output

@@ -1,5 +1,8 @@
 """schemathesis against the app's own OpenAPI schema: no 5xx, no response that breaks it."""
 
+import tempfile
+from pathlib import Path
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -13,9 +16,13 @@ from schemathesis.specs.openapi.checks import (
 from rules.assess import Assessor
 from service.app import create_app
 from service.settings import Settings
+from service.store import make_engine, migrate
 
-app = create_app(Settings(max_batch_records=20))
+_STORE = Path(tempfile.mkdtemp(prefix="liushou-fuzz-")) / "store.db"
+app = create_app(Settings(max_batch_records=20, database_url=f"sqlite:///{_STORE}"))
 app.state.assessor = Assessor.build()  # the lifespan does this in a server
+app.state.store = make_engine(f"sqlite:///{_STORE}")
+migrate(app.state.store)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 CHECKS = [

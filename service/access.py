@@ -1,0 +1,67 @@
+"""API keys and roles: ``system`` (scoring), ``village`` (its own reviews), ``analyst``.
+
+Keys are configured hashed (sha256). With none configured the service is open,
+and it runs on localhost only (the settings refuse a public host).
+"""
+
+import hashlib
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.problems import ProblemError
+from service.settings import ApiKey, Settings
+
+OPEN = ApiKey(sha256="0" * 64, role="system")  # the caller when no keys are configured
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _presented(request: Request) -> str | None:
+    key = request.headers.get("x-api-key")
+    auth = request.headers.get("authorization", "")
+    if not key and auth.lower().startswith("bearer "):
+        key = auth[7:].strip()
+    return key or None
+
+
+def identify(settings: Settings, request: Request) -> ApiKey:
+    if settings.open_access:
+        return OPEN
+    key = _presented(request)
+    if key is None:
+        raise ProblemError(401, "API key required", "send X-API-Key (or Authorization: Bearer)")
+    digest = hash_key(key)
+    for known in settings.api_keys:
+        if hmac.compare_digest(known.sha256, digest):
+            return known
+    raise ProblemError(401, "Unknown API key", "the key is not configured")
+
+
+def authorize(request: Request, *roles: str) -> ApiKey:
+    """The caller, if it holds one of ``roles`` (anyone while no keys are configured)."""
+    caller = identify(request.app.state.settings, request)
+    if caller.role not in roles and caller is not OPEN:
+        raise ProblemError(403, "Not allowed", f"this needs a {' or '.join(roles)} key")
+    return caller
+
+
+def requires(*roles: str):
+    async def dependency(request: Request) -> ApiKey:
+        return authorize(request, *roles)
+
+    return Depends(dependency)
+
+
+SystemCaller = Annotated[ApiKey, requires("system")]
+ReviewCaller = Annotated[ApiKey, requires("system", "village", "analyst")]
+
+
+def may_see(caller: ApiKey, township: str, village: str) -> bool:
+    """A village key sees only its own village; other roles see every village."""
+    if caller.role != "village":
+        return True
+    return (caller.township, caller.village) == (township, village)

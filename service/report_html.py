@@ -1,0 +1,65 @@
+"""The review report as one HTML page with inline SVG charts (no scripts, no CDN)."""
+
+from collections import Counter
+from html import escape
+
+from service.report_data import ReportData
+from service.report_xlsx import ACTION_HEADERS, CHANGE_ZH, LEVEL_ZH, action_rows
+
+STYLE = (
+    "body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
+    " td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
+)
+COLOURS = {"critical": "#b2182b", "high": "#ef8a62", "medium": "#fddbc7", "low": "#d1e5f0"}
+
+
+def bar_chart(title: str, bars: list[tuple[str, int, str]]) -> str:
+    """A horizontal bar chart as SVG: (label, value, colour) per bar."""
+    width, row = 520, 26
+    top = max((v for _, v, _ in bars), default=0) or 1
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" width="{width}" '
+        f'height="{row * len(bars) + 30}"><title>{escape(title)}</title>'
+    ]
+    for i, (label, value, colour) in enumerate(bars):
+        y, length = 24 + i * row, int(300 * value / top)
+        parts.append(
+            f'<text x="0" y="{y + 14}" font-size="13">{escape(label)}</text>'
+            f'<rect x="170" y="{y}" width="{length}" height="18" fill="{colour}"/>'
+            f'<text x="{176 + length}" y="{y + 14}" font-size="13">{value}</text>'
+        )
+    parts.append(
+        f'<text x="0" y="14" font-size="14" font-weight="bold">{escape(title)}</text></svg>'
+    )
+    return "".join(parts)
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(data: ReportData) -> str:
+    levels = [(f"{LEVEL_ZH[k]} ({k})", data.counts.get(k, 0), COLOURS[k]) for k in COLOURS]
+    departments = Counter(a["department_zh"] for p in data.rows for a in p["interventions"])
+    by_department = [(name, n, "#4393c3") for name, n in departments.most_common()]
+    changes = ""
+    if data.changes is not None:
+        changes = "<h2>与上季度相比 (changes)</h2>" + _table(
+            ["变化", "人数"], [[CHANGE_ZH.get(k, k), v] for k, v in data.changes.counts().items()]
+        )
+    title = f"{data.township}{data.village} {data.period} 留守人员风险复核"
+    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
+<title>{escape(title)}</title><style>{STYLE}</style>
+</head><body><h1>{escape(title)}</h1>
+<p>名单 {data.counts.get("rows_in", 0)} 行：评估 {data.counts.get("scored", 0)}，
+退回 {data.counts.get("rejected", 0)}（见“数据问题”）。</p>
+{bar_chart("风险等级分布 (level distribution)", levels)}
+{bar_chart("各部门措施数 (actions by department)", by_department)}
+{changes}
+<h2>措施清单 (action list, most urgent first)</h2>{_table(ACTION_HEADERS, action_rows(data))}
+<h2>数据问题 (data problems)</h2>{_table(["类别", "行", "列", "原因"], data.problems)}
+</body></html>"""

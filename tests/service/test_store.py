@@ -1,0 +1,137 @@
+"""The review store on SQLite and, where LIUSHOU_TEST_DATABASE_URL is set, PostgreSQL."""
+
+import os
+import uuid
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.review_tables import Review, ReviewProblem, ReviewRecord
+from service import store
+from service.review import review
+from service.store import make_engine, migrate, person_key, save_review
+
+SECRET = b"test-secret"
+ELDER_A, ELDER_B, ELDER_C = "342422194503020133", "342422193807160245", "341521195209100354"
+CHILD = "340422201603150032"
+
+
+def _postgres():
+    base = os.environ.get("LIUSHOU_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("LIUSHOU_TEST_DATABASE_URL not set (no PostgreSQL for this run)")
+    name = f"liushou_{uuid.uuid4().hex[:10]}"
+    _admin(base, f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(base).set(database=name)
+    return url.render_as_string(hide_password=False), base, name
+
+
+def _admin(base: str, statement: str) -> None:
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    url, base, name = _postgres()
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    _admin(base, f'DROP DATABASE "{name}"')
+
+
+def _quarter(assessor, period, rows):
+    frame = pd.DataFrame(
+        rows, columns=["类别", "身份证号码", "外出流浪乞讨", "自理能力", "年收入（元）"]
+    )
+    return review(frame, assessor, township="寿春镇", village="城东村", period=period)
+
+
+def test_two_quarters_give_the_expected_changes(engine, assessor):
+    q3 = _quarter(
+        assessor,
+        "2026Q3",
+        [
+            ["老人", ELDER_A, "是", "", ""],  # critical
+            ["老人", ELDER_B, "否", "自理", "30000"],  # low
+            ["老人", ELDER_C, "否", "失能", "3000"],  # high
+        ],
+    )
+    q4 = _quarter(
+        assessor,
+        "2026Q4",
+        [
+            ["老人", ELDER_A, "是", "", ""],  # still critical
+            ["老人", ELDER_B, "否", "失能", "3000"],  # low -> high
+            ["儿童", CHILD, "", "", ""],  # new
+        ],
+    )
+    save_review(engine, q3, assessor.ruleset, SECRET)
+    stored, changes = save_review(engine, q4, assessor.ruleset, SECRET)
+    counts = changes.counts()
+    assert (
+        counts["new"],
+        counts["gone"],
+        counts["up"],
+        counts["down"],
+        counts["still_critical"],
+    ) == (1, 1, 1, 0, 1)
+    assert changes.up[0]["from_level"] == "low" and changes.up[0]["to_level"] == "high"
+    assert changes.gone[0]["id_masked"] == "341521**********54"
+    with Session(engine) as session:
+        problems = session.exec(select(ReviewProblem).where(ReviewProblem.review_id == stored.id))
+        assert "missing since last quarter" in {p.kind for p in problems}
+
+
+def test_no_identity_number_is_stored(engine, assessor):
+    stored, _ = save_review(
+        engine,
+        _quarter(assessor, "2026Q4", [["老人", ELDER_A, "是", "", ""]]),
+        assessor.ruleset,
+        SECRET,
+    )
+    with Session(engine) as session:
+        record = session.exec(select(ReviewRecord).where(ReviewRecord.review_id == stored.id)).one()
+    assert record.person_key == person_key(SECRET, ELDER_A) != ELDER_A
+    assert ELDER_A not in str(record.model_dump())
+    assert record.risk_level == "critical" and record.rule_ids[0] == "elder.wandering_begging"
+
+
+def test_a_failure_mid_write_leaves_no_partial_review(engine, assessor, monkeypatch):
+    def broken(review_id, result):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_problems", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_review(
+            engine,
+            _quarter(assessor, "2026Q4", [["老人", ELDER_A, "是", "", ""]]),
+            assessor.ruleset,
+            SECRET,
+        )
+    with Session(engine) as session:
+        assert session.exec(select(Review)).all() == []
+        assert session.exec(select(ReviewRecord)).all() == []
+
+
+def test_migrations_match_the_models(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
