@@ -75,11 +75,11 @@ def read_rows(frame: pd.DataFrame, progress=None) -> SheetRead:
     columns = {header: header_field(header) for header in frame.columns}
     result = SheetRead(rows_in=len(frame))
     result.ignored_columns = [str(h) for h, f in columns.items() if f is None]
-    mapped = [(h, f) for h, f in columns.items() if f is not None]
-    for offset, row in enumerate(frame.itertuples(index=False, name=None)):
+    positions = [(i, f) for i, f in enumerate(columns.values()) if f is not None]
+    for offset, row in enumerate(frame.to_numpy(dtype=object)):
         number = HEADER_ROW + 1 + offset
-        cells = {f: _text(row[frame.columns.get_loc(h)]) for h, f in mapped}
-        _read_row(number, {f: v for f, v in cells.items() if v}, result)
+        cells = {f: text for i, f in positions if (text := _text(row[i]))}
+        _read_row(number, cells, result)
         if progress is not None and (offset + 1) % 1000 == 0:
             progress(1000)
     if progress is not None:

@@ -24,6 +24,16 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Inspect and check the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("hash")
+def keys_hash(key: str = typer.Argument(..., help="the secret key a caller will send")) -> None:
+    """Print the sha256 to configure in LIUSHOU_API_KEYS (the key itself is never stored)."""
+    from service.access import hash_key
+
+    typer.echo(hash_key(key))
 
 
 @app.command()

@@ -1,6 +1,7 @@
 """The review report as XLSX: summary, action list by urgency, changes, data problems."""
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from service.report_data import ReportData
@@ -17,10 +18,8 @@ CHANGE_ZH = {
 
 
 def write_report(data: ReportData, path_or_buffer) -> None:
-    book = Workbook()
-    summary = book.active
-    summary.title = "summary"
-    _summary(summary, data)
+    book = Workbook(write_only=True)  # streams rows: several times faster on large villages
+    _summary(book.create_sheet("summary"), data)
     _actions(book.create_sheet("actions"), data)
     _changes(book.create_sheet("changes"), data)
     _problems(book.create_sheet("data problems"), data)
@@ -28,9 +27,12 @@ def write_report(data: ReportData, path_or_buffer) -> None:
 
 
 def _header(sheet, names: list[str]) -> None:
-    sheet.append(names)
-    for cell in sheet[1]:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
         cell.font = Font(bold=True)
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def _summary(sheet, data: ReportData) -> None:

@@ -70,3 +70,11 @@ def test_rules_coverage_fails_when_rules_lack_cases(tmp_path):
     assert result.exit_code == 1
     assert "rule child.lives_alone: no case where it fires" in result.output
     assert "rule child.missing: no case where it must not fire" in result.output
+
+
+def test_keys_hash_prints_the_sha256_to_configure():
+    import hashlib
+
+    result = runner.invoke(app, ["keys", "hash", "village-secret"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == hashlib.sha256(b"village-secret").hexdigest()

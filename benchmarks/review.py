@@ -1,0 +1,76 @@
+"""A whole village review end to end: read, validate, score, store, report.
+
+Generates a CSV of ``--rows`` people (fixtures.generate, English headers), then
+times each stage of ``liushou review`` on it and prints the peak memory. Target
+(issue 4): 1,000,000 rows in under 60 s and 2 GB on a 2-core machine.
+
+    python benchmarks/review.py [--rows 1000000] [--database sqlite:////tmp/bench.db]
+"""
+
+import argparse
+import csv
+import io
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fixtures.generate import generate
+from models.columns import all_fields
+from rules.assess import Assessor
+from service.report_data import from_result
+from service.report_xlsx import write_report
+from service.review import review
+from service.sheets import load_sheet
+from service.store import make_engine, migrate, save_review
+
+
+def make_csv(rows: int) -> bytes:
+    people = generate(min(rows, 50_000), seed=0)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(all_fields()))
+    writer.writeheader()
+    for i in range(rows):
+        writer.writerow(people[i % len(people)])
+    return buffer.getvalue().encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database", default=None)
+    args = parser.parse_args()
+    data = make_csv(args.rows)
+    assessor = Assessor.build()
+    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    engine = make_engine(url)
+    migrate(engine)
+    stages = {}
+    start = time.perf_counter()
+    frame = load_sheet(data, "people.csv")
+    stages["read"] = time.perf_counter() - start
+    t = time.perf_counter()
+    result = review(frame, assessor, township="寿春镇", village="城东村", period="2026Q4")
+    stages["validate + score"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _, changes = save_review(engine, result, assessor.ruleset, b"bench")
+    stages["store"] = time.perf_counter() - t
+    t = time.perf_counter()
+    write_report(from_result(result, changes=changes), io.BytesIO())
+    stages["report"] = time.perf_counter() - t
+    total = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.rows:,} rows ({len(data) / 2**20:.0f} MB CSV), store {url.split(':')[0]}")
+    for name, seconds in stages.items():
+        print(f"  {name:<18} {seconds:8.1f} s   {args.rows / seconds:>10,.0f} rows/s")
+    print(f"  {'total':<18} {total:8.1f} s   peak RSS {peak:,.0f} MB")
+    print(f"counts {result.counts()}")
+    met = args.rows >= 1_000_000 and total < 60 and peak < 2048
+    print(f"targets met: {met} (1,000,000 rows or more, under 60 s and 2 GB)")
+
+
+if __name__ == "__main__":
+    main()
