@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from rules.errors import did_you_mean
 from rules.loader import describe
+from rules.routing import action_templates
 from service.deps import AssessorDep
 from service.problems import ProblemError
 
@@ -14,25 +15,16 @@ def _rule_public(rule, ruleset) -> dict:
     data = describe(rule)
     data["points"] = ruleset.values[rule.points] if rule.points else 0
     data["points_parameter"] = rule.points
+    templates = action_templates(ruleset)
     data["interventions"] = [
-        _action_public(ruleset.actions[c], ruleset) for c in rule.interventions
+        _action_public(ruleset.actions[c], templates) for c in rule.interventions
     ]
     return data
 
 
-def _action_public(action, ruleset) -> dict:
-    return {
-        "action": action.code,
-        "title_zh": action.title,
-        "department": action.department,
-        "department_zh": ruleset.departments[action.department].zh,
-        "cooperating": list(action.cooperating),
-        "deadline_hours": ruleset.values[action.deadline],
-        "deadline_parameter": action.deadline,
-        "mandatory_report": action.mandatory_report,
-        "clause": action.clause,
-        "text": action.text,
-    }
+def _action_public(action, templates: dict[str, dict]) -> dict:
+    """The intervention as assessments show it, plus its deadline parameter and policy words."""
+    return templates[action.code] | {"deadline_parameter": action.deadline, "text": action.text}
 
 
 @router.get("/rules", summary="The rules in force")
