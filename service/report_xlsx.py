@@ -1,8 +1,8 @@
-"""The review report as XLSX: summary, action list by urgency, changes, data problems."""
+"""The review report as XLSX (xlsxwriter): summary, action list by urgency, changes, problems."""
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from os import PathLike
+
+import xlsxwriter
 
 from service.report_data import ReportData
 
@@ -18,35 +18,40 @@ CHANGE_ZH = {
 
 
 def write_report(data: ReportData, path_or_buffer) -> None:
-    book = Workbook(write_only=True)  # streams rows: several times faster on large villages
-    _summary(book.create_sheet("summary"), data)
-    _actions(book.create_sheet("actions"), data)
-    _changes(book.create_sheet("changes"), data)
-    _problems(book.create_sheet("data problems"), data)
-    book.save(path_or_buffer)
+    """Write the four sheets; to a file in constant memory, or into a buffer."""
+    streaming = isinstance(path_or_buffer, str | PathLike)
+    options = {"constant_memory": True} if streaming else {"in_memory": True}
+    book = xlsxwriter.Workbook(path_or_buffer, options)
+    bold = book.add_format({"bold": True})
+    for title, headers, rows in (
+        ("summary", ["项目 (item)", "值 (value)"], _summary(data)),
+        ("actions", ACTION_HEADERS, action_rows(data)),
+        ("changes", CHANGE_HEADERS, _changes(data)),
+        (
+            "data problems",
+            ["类别 (kind)", "行 (row)", "列 (column)", "原因 (reason)"],
+            data.problems,
+        ),
+    ):
+        sheet = book.add_worksheet(title)
+        sheet.write_row(0, 0, headers, bold)
+        for number, row in enumerate(rows, start=1):
+            sheet.write_row(number, 0, list(row))
+    book.close()
 
 
-def _header(sheet, names: list[str]) -> None:
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _summary(sheet, data: ReportData) -> None:
-    _header(sheet, ["项目 (item)", "值 (value)"])
-    sheet.append(["乡镇 (township)", data.township])
-    sheet.append(["村 (village)", data.village])
-    sheet.append(["期次 (period)", data.period])
-    for key, value in data.counts.items():
-        sheet.append([LEVEL_ZH.get(key, key), value])
+def _summary(data: ReportData) -> list[list]:
+    rows = [
+        ["乡镇 (township)", data.township],
+        ["村 (village)", data.village],
+        ["期次 (period)", data.period],
+    ]
+    rows += [[LEVEL_ZH.get(key, key), value] for key, value in data.counts.items()]
     if data.changes is not None:
-        for key, value in data.changes.counts().items():
-            sheet.append([CHANGE_ZH.get(key, key), value])
+        rows += [[CHANGE_ZH.get(key, key), value] for key, value in data.changes.counts().items()]
     if data.ignored_columns:
-        sheet.append(["未识别的列 (ignored columns)", ", ".join(data.ignored_columns)])
+        rows.append(["未识别的列 (ignored columns)", ", ".join(data.ignored_columns)])
+    return rows
 
 
 def action_rows(data: ReportData) -> list[list]:
@@ -96,43 +101,30 @@ ACTION_HEADERS = [
 ]
 
 
-def _actions(sheet, data: ReportData) -> None:
-    _header(sheet, ACTION_HEADERS)
-    for values in action_rows(data):
-        sheet.append(values)
+CHANGE_HEADERS = [
+    "变化 (change)",
+    "行 (row)",
+    "编号 (person_id)",
+    "姓名 (name)",
+    "身份证号码 (id_number)",
+    "上季度",
+    "本季度",
+]
 
 
-def _changes(sheet, data: ReportData) -> None:
-    _header(
-        sheet,
-        [
-            "变化 (change)",
-            "行 (row)",
-            "编号 (person_id)",
-            "姓名 (name)",
-            "身份证号码 (id_number)",
-            "上季度",
-            "本季度",
-        ],
-    )
+def _changes(data: ReportData) -> list[list]:
     if data.changes is None:
-        return
-    for kind in CHANGE_ZH:
-        for entry in getattr(data.changes, kind):
-            sheet.append(
-                [
-                    CHANGE_ZH[kind],
-                    entry["row"],
-                    entry["person_id"] or "",
-                    entry["name_masked"] or "",
-                    entry["id_masked"] or "",
-                    LEVEL_ZH.get(entry["from_level"], ""),
-                    LEVEL_ZH.get(entry["to_level"], ""),
-                ]
-            )
-
-
-def _problems(sheet, data: ReportData) -> None:
-    _header(sheet, ["类别 (kind)", "行 (row)", "列 (column)", "原因 (reason)"])
-    for problem in data.problems:
-        sheet.append(list(problem))
+        return []
+    return [
+        [
+            CHANGE_ZH[kind],
+            entry["row"],
+            entry["person_id"] or "",
+            entry["name_masked"] or "",
+            entry["id_masked"] or "",
+            LEVEL_ZH.get(entry["from_level"], ""),
+            LEVEL_ZH.get(entry["to_level"], ""),
+        ]
+        for kind in CHANGE_ZH
+        for entry in getattr(data.changes, kind)
+    ]
