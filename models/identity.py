@@ -64,3 +64,8 @@ def mask_id_number(value: str | None) -> str | None:
     if not value:
         return value
     return value[:6] + "*" * max(len(value) - 8, 0) + value[-2:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Keep the family name: ``王小明`` -> ``王**``."""
+    return name[0] + "*" * (len(name) - 1) if name else name

@@ -8,7 +8,6 @@ the file and the key (OpenFisca's way, not business-rules')::
 """
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -245,7 +244,3 @@ def describe(rule: Rule) -> dict[str, Any]:
         "interventions": list(rule.interventions),
         "note": rule.note,
     }
-
-
-def as_json(ruleset: RuleSet) -> str:
-    return json.dumps([describe(r) for r in ruleset.rules], ensure_ascii=False, indent=2)

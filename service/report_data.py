@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 
 from models.changes import Changes
-from models.identity import mask_id_number
-from service.store import mask_name
+from models.identity import mask_id_number, mask_name
 
 PROBLEM_KINDS = (
     "rejected row",

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session, create_engine, select
 
 from models.changes import Changes, compare
-from models.identity import mask_id_number
+from models.identity import mask_id_number, mask_name
 from models.review_tables import Review, ReviewProblem, ReviewRecord
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,10 +41,6 @@ def person_key(secret: bytes, id_number: str | None) -> str | None:
     if not id_number:
         return None
     return hmac.new(secret, id_number.encode(), hashlib.sha256).hexdigest()
-
-
-def mask_name(name: str | None) -> str | None:
-    return name[0] + "*" * (len(name) - 1) if name else name
 
 
 def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review, Changes]:
