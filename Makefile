@@ -41,6 +41,8 @@ test: install-dev lint
 bench: install-dev
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/review.py --rows 20000
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
