@@ -24,6 +24,8 @@ class ReportData:
     problems: list[tuple] = field(default_factory=list)  # (kind, row, column, reason)
     changes: Changes | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    # {village: {level: count}} for the township's villages reviewed in the same period
+    villages: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def from_result(result, show_personal: bool = False, changes: Changes | None = None) -> ReportData:

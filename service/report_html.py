@@ -51,6 +51,18 @@ def render_html(data: ReportData) -> str:
         changes = "<h2>与上季度相比 (changes)</h2>" + _table(
             ["变化", "人数"], [[CHANGE_ZH.get(k, k), v] for k, v in data.changes.counts().items()]
         )
+    villages = ""
+    if data.villages:
+        villages = "".join(
+            bar_chart(
+                f"{name}：风险等级 (levels in {name})",
+                [(LEVEL_ZH[k], counts.get(k, 0), COLOURS[k]) for k in COLOURS],
+            )
+            for name, counts in sorted(data.villages.items())
+        )
+        villages = (
+            f"<h2>{escape(data.township)} {escape(data.period)} 各村 (by village)</h2>{villages}"
+        )
     title = f"{data.township}{data.village} {data.period} 留守人员风险复核"
     return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <title>{escape(title)}</title><style>{STYLE}</style>
@@ -59,6 +71,7 @@ def render_html(data: ReportData) -> str:
 退回 {data.counts.get("rejected", 0)}（见“数据问题”）。</p>
 {bar_chart("风险等级分布 (level distribution)", levels)}
 {bar_chart("各部门措施数 (actions by department)", by_department)}
+{villages}
 {changes}
 <h2>措施清单 (action list, most urgent first)</h2>{_table(ACTION_HEADERS, action_rows(data))}
 <h2>数据问题 (data problems)</h2>{_table(["类别", "行", "列", "原因"], data.problems)}

@@ -93,15 +93,33 @@ def get_changes(review_id: ReviewId, request: Request, caller: ReviewCaller) -> 
     }
 
 
+def _villages(session: Session, caller, review: Review) -> dict[str, dict[str, int]]:
+    """Level counts of the newest review of each village of the township, same period,
+    among the villages this key may see."""
+    statement = (
+        select(Review)
+        .where(Review.township == review.township, Review.period == review.period)
+        .order_by(Review.id)
+    )
+    newest = {
+        r.village: r for r in session.exec(statement) if may_see(caller, r.township, r.village)
+    }
+    levels = ("critical", "high", "medium", "low")
+    return {name: {k: getattr(r, k) for k in levels} for name, r in newest.items()}
+
+
 def _report_data(request: Request, caller, review_id: int):
     review = _visible(request, caller, review_id)
     with Session(request.app.state.store) as session:
+        villages = _villages(session, caller, review)
         records = records_of(session, review_id)
         problems = list(
             session.exec(select(ReviewProblem).where(ReviewProblem.review_id == review_id))
         )
         changes = changes_since_previous(session, review)
-    return from_store(review, records, problems, changes)
+    data = from_store(review, records, problems, changes)
+    data.villages = villages
+    return data
 
 
 @router.get(

@@ -91,6 +91,20 @@ def test_village_key_reads_only_its_own_village(guarded):
     assert guarded.get(f"/v1/reviews/{review_id}", headers=_key("analyst")).status_code == 200
 
 
+def test_html_report_compares_the_villages_a_key_may_see(guarded):
+    east = _upload(guarded, headers=_key("east")).json()["review"]["id"]
+    west_form = {**FORM, "village": "城西村"}
+    west = _upload(guarded, form=west_form, headers=_key("west")).json()["review"]["id"]
+    analyst = guarded.get(f"/v1/reviews/{east}/report.html", headers=_key("analyst")).text
+    assert (
+        "各村 (by village)" in analyst
+        and "城东村：风险等级" in analyst
+        and "城西村：风险等级" in analyst
+    )
+    own = guarded.get(f"/v1/reviews/{west}/report.html", headers=_key("west")).text
+    assert "城西村：风险等级" in own and "城东村：风险等级" not in own
+
+
 def test_village_key_cannot_create_another_villages_review(guarded):
     response = _upload(guarded, form={**FORM, "village": "城西村"}, headers=_key("east"))
     assert response.status_code == 403
