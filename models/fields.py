@@ -67,12 +67,22 @@ DERIVED = {
 }
 
 
-def _spec(name: str, annotation: object) -> FieldSpec | None:
+def inner_type(annotation: object) -> object:
+    """The type under ``X | None`` and ``Annotated[X, …]``.
+
+    >>> inner_type(typing.Annotated[int, "bound"] | None)
+    <class 'int'>
+    """
     inner = annotation
     if typing.get_origin(inner) in (typing.Union, types.UnionType):
         inner = next(a for a in typing.get_args(inner) if a is not type(None))
     while typing.get_origin(inner) is typing.Annotated:
         inner = typing.get_args(inner)[0]
+    return inner
+
+
+def _spec(name: str, annotation: object) -> FieldSpec | None:
+    inner = inner_type(annotation)
     if inner is bool:
         return FieldSpec(name, "bool")
     if inner is int:

@@ -12,7 +12,6 @@ nothing is silently dropped or guessed.
 """
 
 import re
-import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -22,6 +21,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from models.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
+from models.fields import inner_type
 from models.person import INPUT_MODELS, PERSON_ADAPTER
 
 NUMERIC_ID_MARK = " [number]"  # set by readers when an identity cell held a number
@@ -52,16 +52,11 @@ class SheetRead:
 
 
 def _kinds() -> dict[str, Any]:
-    kinds: dict[str, Any] = {}
-    for model in INPUT_MODELS.values():
-        for name, info in model.model_fields.items():
-            inner = info.annotation
-            args = [a for a in typing.get_args(inner) if a is not type(None)]
-            inner = args[0] if args else inner
-            while typing.get_origin(inner) is typing.Annotated:
-                inner = typing.get_args(inner)[0]
-            kinds[name] = inner
-    return kinds
+    return {
+        name: inner_type(info.annotation)
+        for model in INPUT_MODELS.values()
+        for name, info in model.model_fields.items()
+    }
 
 
 KINDS = _kinds()

@@ -11,20 +11,14 @@ from pydantic import BaseModel, Field, ValidationError
 from models.assessment import Assessment
 from models.person import PERSON_ADAPTER
 from rules.assess import Assessor
-from service.problems import field_errors
-
-
-class FieldError(BaseModel):
-    loc: list[str]
-    msg: str
-    type: str
+from service.problems import FieldErrorOut, field_errors
 
 
 class BatchItem(BaseModel):
     index: int = Field(description="0-based position of the record in `records`")
     person_id: str | None = None
     assessment: Assessment | None = None
-    errors: list[FieldError] | None = None
+    errors: list[FieldErrorOut] | None = None
 
 
 class BatchResult(BaseModel):

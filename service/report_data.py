@@ -5,14 +5,6 @@ from dataclasses import dataclass, field
 from models.changes import Changes
 from models.identity import mask_id_number, mask_name
 
-PROBLEM_KINDS = (
-    "rejected row",
-    "duplicate",
-    "invalid identity number",
-    "age contradicts category",
-    "missing value",
-)
-
 
 @dataclass
 class ReportData:
@@ -45,18 +37,8 @@ def from_result(result, show_personal: bool = False, changes: Changes | None = N
                 "interventions": item.assessment["interventions"],
             }
         )
-    quality = result.quality
-    lists = [
-        result.rejected,
-        quality.duplicates,
-        quality.invalid_ids,
-        quality.age_conflicts,
-        quality.missing_values,
-    ]
     problems = [
-        (kind, p.row, p.column, p.reason)
-        for kind, items in zip(PROBLEM_KINDS, lists, strict=True)
-        for p in items
+        (kind, p.row, p.column, p.reason) for kind, items in result.problem_lists() for p in items
     ]
     return ReportData(
         result.township,

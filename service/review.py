@@ -35,6 +35,17 @@ class ReviewResult:
     quality: Quality = field(default_factory=Quality)
     ignored_columns: list[str] = field(default_factory=list)
 
+    def problem_lists(self) -> list[tuple[str, list[Problem]]]:
+        """Every data problem, by kind: rejected rows first, then the quality lists."""
+        quality = self.quality
+        return [
+            ("rejected row", self.rejected),
+            ("duplicate", quality.duplicates),
+            ("invalid identity number", quality.invalid_ids),
+            ("age contradicts category", quality.age_conflicts),
+            ("missing value", quality.missing_values),
+        ]
+
     def counts(self) -> dict[str, int]:
         levels = {"critical": 0, "high": 0, "medium": 0, "low": 0}
         for item in self.scored:

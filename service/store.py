@@ -135,19 +135,11 @@ def _action(item: dict) -> dict:
 
 
 def _problems(review_id: int, result) -> list[ReviewProblem]:
-    quality = result.quality
-    kinds = [
-        ("rejected row", result.rejected),
-        ("duplicate", quality.duplicates),
-        ("invalid identity number", quality.invalid_ids),
-        ("age contradicts category", quality.age_conflicts),
-        ("missing value", quality.missing_values),
-    ]
     return [
         ReviewProblem(
             review_id=review_id, kind=kind, row=p.row, column=p.column[:512], reason=p.reason[:2000]
         )
-        for kind, problems in kinds
+        for kind, problems in result.problem_lists()
         for p in problems
     ]
 
