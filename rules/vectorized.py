@@ -103,11 +103,37 @@ def _known(column: np.ndarray) -> np.ndarray:
     return ~np.isnan(column)
 
 
+class _Columns:
+    """A frame's columns as numpy arrays, at ``rows`` only (gathered when first asked for)."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None):
+        self.frame, self.rows = frame, rows
+        self.length = len(frame) if rows is None else len(rows)
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.frame
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        column = self.cache.get(name)
+        if column is None:
+            column = self.frame[name].to_numpy()
+            column = self.cache[name] = column if self.rows is None else column[self.rows]
+        return column
+
+
 def mask(
-    node: Condition, frame: pd.DataFrame, params: dict[str, Any], memo: dict | None = None
+    node: Condition,
+    frame: "pd.DataFrame | _Columns",
+    params: dict[str, Any],
+    memo: dict | None = None,
 ) -> np.ndarray:
     """A boolean array: where ``node`` holds. ``memo`` shares equal sub-conditions."""
     memo = {} if memo is None else memo
+    frame = frame if isinstance(frame, _Columns) else _Columns(frame)
     if node in memo:
         return memo[node]
     if isinstance(node, AllOf | AnyOf):
@@ -121,11 +147,11 @@ def mask(
     return result
 
 
-def _leaf(node: Condition, frame: pd.DataFrame, params: dict[str, Any]) -> np.ndarray:
+def _leaf(node: Condition, frame: _Columns, params: dict[str, Any]) -> np.ndarray:
     rows = len(frame)
     if node.field not in frame:
         return np.full(rows, isinstance(node, Known) and not node.known)
-    column = frame[node.field].to_numpy()
+    column = frame[node.field]
     if isinstance(node, Known):
         known = _known(column)
         return known if node.known else ~known
@@ -139,87 +165,100 @@ def _leaf(node: Condition, frame: pd.DataFrame, params: dict[str, Any]) -> np.nd
 
 @dataclass(frozen=True)
 class RuleMatrix:
-    """Which rules fire for which rows: ``values[i, j]`` for row i and ``rule_ids[j]``."""
+    """Which rules fire for which rows, as bits: rule ``rule_ids[j]`` is bit ``j % 64``
+    of word ``j // 64`` of the row's key (``keys``: uint64, shape (rows, words))."""
 
-    values: np.ndarray  # bool, column-major (n_rows, n_rules)
+    keys: np.ndarray
     rule_ids: tuple[str, ...]
-    keys: np.ndarray | None = None  # each row's bits packed in uint64 words (_row_keys)
+
+    @classmethod
+    def from_values(cls, values: np.ndarray, rule_ids: tuple[str, ...]) -> "RuleMatrix":
+        keys = np.zeros((len(values), _words(len(rule_ids))), dtype=np.uint64, order="F")
+        for j in range(len(rule_ids)):
+            _set_bit(keys, j, values[:, j])
+        return cls(keys, rule_ids)
+
+    @property
+    def values(self) -> np.ndarray:
+        """``values[i, j]``: rule j fires for row i (bool, column-major)."""
+        values = np.empty((len(self.keys), len(self.rule_ids)), dtype=bool, order="F")
+        for j in range(len(self.rule_ids)):
+            values[:, j] = (self.keys[:, j // 64] >> np.uint64(j % 64)) & np.uint64(1)
+        return values
 
     def to_frame(self, index=None) -> pd.DataFrame:
         return pd.DataFrame(self.values, columns=list(self.rule_ids), index=index)
+
+
+def _words(rules: int) -> int:
+    return max(1, -(-rules // 64))
+
+
+def _set_bit(keys: np.ndarray, j: int, holds: np.ndarray) -> None:
+    keys[:, j // 64] |= holds.astype(np.uint64) << np.uint64(j % 64)
 
 
 PARALLEL_FROM = 200_000  # rows; numpy releases the GIL, so large frames use every core
 
 
 def evaluate(ruleset: Any, frame: pd.DataFrame, workers: int | None = None) -> RuleMatrix:
-    """One row per fact, one column per rule (in rule order).
+    """One key per fact, one bit per rule (in rule order).
 
     Frames of ``PARALLEL_FROM`` rows or more are cut into one contiguous slice per
     core, evaluated in threads (numpy's element-wise work runs without the GIL).
     """
-    values = np.empty((len(frame), len(ruleset.rules)), dtype=bool, order="F")
-    keys = np.zeros((len(frame), -(-len(ruleset.rules) // 64)), dtype=np.uint64)
+    keys = np.zeros((len(frame), _words(len(ruleset.rules))), dtype=np.uint64, order="F")
     workers = workers or (os.cpu_count() or 1)
     if len(frame) < PARALLEL_FROM or workers == 1:
-        _evaluate_into(ruleset, frame, values, keys)
+        _evaluate_into(ruleset, frame, keys)
     else:
         bounds = np.linspace(0, len(frame), workers + 1).astype(int)
         with ThreadPoolExecutor(workers) as pool:
             jobs = [
-                pool.submit(_evaluate_into, ruleset, frame.iloc[a:b], values[a:b], keys[a:b])
+                pool.submit(_evaluate_into, ruleset, frame.iloc[a:b], keys[a:b])
                 for a, b in itertools.pairwise(bounds)
             ]
             for job in jobs:
                 job.result()
-    return RuleMatrix(values, tuple(r.id for r in ruleset.rules), keys)
+    return RuleMatrix(keys, tuple(r.id for r in ruleset.rules))
 
 
-def _evaluate_into(ruleset: Any, frame: pd.DataFrame, values: np.ndarray, keys: np.ndarray) -> None:
+def _evaluate_into(ruleset: Any, frame: pd.DataFrame, keys: np.ndarray) -> None:
+    """Each category's rules on that category's rows only, gathering just the columns
+    those rules read; their bits are set in a local key block scattered back once."""
     category = frame["category"].to_numpy()
-    by_category = {c: category == i for i, c in enumerate(CATEGORIES)}
-    memo: dict = {}  # rules share conditions (3.1.6 repeats the 3.1.4 situations)
-    for j, rule in enumerate(ruleset.rules):
-        np.logical_and(
-            by_category[rule.category],
-            mask(rule.when, frame, ruleset.values, memo),
-            out=values[:, j],
-        )
-    keys[:] = _row_keys(values)
+    for code, name in enumerate(CATEGORIES):
+        rules = [(j, rule) for j, rule in enumerate(ruleset.rules) if rule.category == name]
+        rows = np.flatnonzero(category == code)
+        if len(rows) == 0 or not rules:
+            continue
+        whole = len(rows) == len(frame)  # one category: no gathering or scattering
+        columns = _Columns(frame, None if whole else rows)
+        local = keys if whole else np.zeros((len(rows), keys.shape[1]), np.uint64, order="F")
+        memo: dict = {}  # rules share conditions (3.1.6 repeats the 3.1.4 situations)
+        for j, rule in rules:
+            _set_bit(local, j, mask(rule.when, columns, ruleset.values, memo))
+        if not whole:
+            keys[rows] = local
 
 
 def fired_lists(matrix: RuleMatrix) -> list[tuple[str, ...]]:
     """The rule ids that fire for each row, in rule order, as shared immutable tuples.
 
-    Rows with the same pattern share one tuple: each row's bits are packed into
-    64-bit words, the distinct patterns found with np.unique, and each row gets
-    its pattern's tuple by one lookup.
+    Rows with the same key share one tuple: the distinct keys are found by hashing
+    (one word) or np.unique (several), and each is decoded once.
     """
-    values = matrix.values
-    if len(values) == 0:
+    keys = matrix.keys
+    if len(keys) == 0:
         return []
-    keys = matrix.keys if matrix.keys is not None else _row_keys(values)
-    keys = keys[:, 0] if keys.shape[1] == 1 else keys
-    if keys.ndim == 1:
-        codes, patterns = pd.factorize(keys)  # hashing: O(rows)
+    if keys.shape[1] == 1:
+        codes, patterns = pd.factorize(keys[:, 0])  # hashing: O(rows)
+        patterns = patterns.reshape(-1, 1)
     else:
-        _, codes = np.unique(keys, return_inverse=True, axis=0)
-        codes, patterns = codes.ravel(), np.arange(codes.max() + 1)
-    first = np.empty(len(patterns), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each pattern
-    rule_ids = np.asarray(matrix.rule_ids, dtype=object)
-    tuples = np.empty(len(first), dtype=object)
-    tuples[:] = [tuple(rule_ids[values[row]]) for row in first]
+        patterns, codes = np.unique(keys, return_inverse=True, axis=0)
+        codes = codes.ravel()
+    fires = RuleMatrix(patterns, matrix.rule_ids).values  # (patterns, rules) bool
+    ids = np.asarray(matrix.rule_ids, dtype=object)
+    tuples = np.empty(len(patterns), dtype=object)
+    tuples[:] = [tuple(ids[row]) for row in fires]
     return tuples[codes].tolist()
-
-
-def _row_keys(values: np.ndarray) -> np.ndarray:
-    """Each row's bits as uint64 words, shape (rows, words): 8 bits to a byte first."""
-    rows, rules = values.shape
-    words = np.zeros((rows, -(-rules // 64)), dtype=np.uint64)
-    for start in range(0, rules, 8):
-        byte = np.zeros(rows, dtype=np.uint8)
-        for j in range(start, min(start + 8, rules)):
-            byte |= values[:, j].view(np.uint8) << np.uint8(j - start)
-        words[:, start // 64] |= byte.astype(np.uint64) << np.uint64(start % 64)
-    return words

@@ -96,7 +96,7 @@ def test_rows_with_more_than_64_rules_get_multiword_keys():
     values = np.zeros((3, 70), dtype=bool, order="F")
     values[0, 65] = values[1, 3] = values[2, 65] = True
     ids = tuple(f"r{j}" for j in range(70))
-    assert fired_lists(RuleMatrix(values, ids)) == [("r65",), ("r3",), ("r65",)]
+    assert fired_lists(RuleMatrix.from_values(values, ids)) == [("r65",), ("r3",), ("r65",)]
 
 
 def test_matrix_is_boolean(assessor):
