@@ -46,9 +46,12 @@ class DataGap(BaseModel):
 
 
 class ModelScore(BaseModel):
+    """The optional calibrated model: probability of a serious adverse event in 12 months."""
+
     probability: float
-    band: str
+    band: str  # low / elevated / high (cut-offs: parameters model.band.*)
     model_version: str
+    raised_from: RiskLevel | None = None  # the rules' level, when the model raised it
 
 
 class RulesetRef(BaseModel):

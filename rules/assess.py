@@ -13,7 +13,7 @@ from rules.conditions import fields_of
 from rules.facts import build_fact
 from rules.loader import Rule, RuleSet, load_ruleset
 from rules.routing import action_templates, route
-from rules.scoring import final_level
+from rules.scoring import final_level, with_model
 from rules.vectorized import evaluate, fact_frame, fired_lists
 
 VERIFY_ACTION = "verify_data"
@@ -22,8 +22,9 @@ VERIFY_ACTION = "verify_data"
 class Assessor:
     """Holds the loaded ruleset and its compiled engine; stateless per call."""
 
-    def __init__(self, ruleset: RuleSet, engine: DurableEngine):
+    def __init__(self, ruleset: RuleSet, engine: DurableEngine, model: Any = None):
         self.ruleset, self.engine = ruleset, engine
+        self.model = model  # evaluation.serving.ModelScorer, when a model is configured
         self.ref = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
         self._templates = action_templates(ruleset)
         self._rules = {rule.id: rule for rule in ruleset.rules}
@@ -42,23 +43,37 @@ class Assessor:
         """The same, as the plain data of an Assessment (for the hot HTTP path)."""
         fact = build_fact(person, self.ruleset.values)
         fired = [self._rules[rule_id] for rule_id in self.engine.evaluate(fact)]
-        return self.assemble(person, fact, fired)
+        model = self.model.score_fact(fact) if self.model else None
+        return self.assemble(person, fact, fired, model)
 
     def assess_many(self, persons: list) -> list[dict]:
         """Many validated persons at once: the rule stage runs column-wise (rules.vectorized)."""
         facts = [build_fact(person, self.ruleset.values) for person in persons]
-        fired_ids = fired_lists(evaluate(self.ruleset, fact_frame(facts))) if facts else []
+        if not facts:
+            return []
+        frame = fact_frame(facts)
+        fired_ids = fired_lists(evaluate(self.ruleset, frame))
+        models = self.model.blocks(frame) if self.model else [None] * len(facts)
         return [
-            self.assemble(person, fact, [self._rules[rule_id] for rule_id in ids])
-            for person, fact, ids in zip(persons, facts, fired_ids, strict=True)
+            self.assemble(person, fact, [self._rules[rule_id] for rule_id in ids], model)
+            for person, fact, ids, model in zip(persons, facts, fired_ids, models, strict=True)
         ]
 
-    def assemble(self, person: Any, fact: dict, fired: list[Rule]) -> dict:
-        """Everything after the rule stage, shared by every evaluator: Assessment data."""
+    def assemble(
+        self, person: Any, fact: dict, fired: list[Rule], model: dict | None = None
+    ) -> dict:
+        """Everything after the rule stage, shared by every evaluator: Assessment data.
+
+        ``model``: the optional model's block; its band may raise the level (rules.scoring).
+        """
         values = self.ruleset.values
         findings = [self._finding(rule, fact) for rule in fired]
         score = sum(f["points"] for f in findings)
         level = final_level([rule.level for rule in fired], score, person.category, values)
+        if model is not None:
+            raised = with_model(level, model["band"])
+            model = {**model, "raised_from": level if raised != level else None}
+            level = raised
         gaps = self._gaps(person.category, fact)
         extra = [VERIFY_ACTION] if gaps else []
         return {
@@ -75,7 +90,7 @@ class Assessor:
             "data_gaps": gaps,
             "ruleset": self.ref,
             "assessment_date": person.assessment_date,
-            "model": None,
+            "model": model,
         }
 
     def _finding(self, rule: Rule, fact: dict) -> dict:

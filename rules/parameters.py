@@ -16,7 +16,18 @@ from rules.errors import RuleFileError
 
 DATA_DIR = Path(__file__).parent / "data"
 UNITS = frozenset(
-    {"year", "month", "day", "hour", "point", "yuan_per_year", "percent", "per_month", "count"}
+    {
+        "year",
+        "month",
+        "day",
+        "hour",
+        "point",
+        "yuan_per_year",
+        "percent",
+        "per_month",
+        "count",
+        "probability",
+    }
 )
 _KEYS = {"description", "unit", "reference", "values", "tunable", "min", "max", "note"}
 _REQUIRED = {"description", "unit", "reference", "values"}

@@ -25,3 +25,18 @@ def final_level(
 ) -> RiskLevel:
     """max(floors of fired rules, level of the points total)."""
     return RiskLevel.highest([f for f in floors if f] + [points_level(category, total, values)])
+
+
+MODEL_RAISES_BAND = "high"
+_NEXT = {RiskLevel.low: RiskLevel.medium, RiskLevel.medium: RiskLevel.high}
+
+
+def with_model(level: RiskLevel, band: str | None) -> RiskLevel:
+    """The level after the optional model: its ``high`` band raises low or medium one step.
+
+    Never lowers, never more than one step, never to or from ``critical`` (that
+    comes only from the policy's floors), and a ``high`` level stays ``high``.
+    """
+    if band == MODEL_RAISES_BAND:
+        return _NEXT.get(level, level)
+    return level

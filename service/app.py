@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from evaluation.artifact import ModelError
+from evaluation.artifact import load as load_model
+from evaluation.serving import ModelScorer
 from rules.assess import Assessor
 from rules.loader import DATA_DIR, load_ruleset
 from service import problems
 from service.limits import BodySizeLimit
-from service.routers import assessments, catalog, health, reviews, templates
+from service.routers import assessments, catalog, health, model, reviews, templates
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
 
@@ -32,6 +35,22 @@ def build_assessor(settings: Settings) -> Assessor:
     return Assessor.build(load_ruleset(settings.rules_dir or DATA_DIR))
 
 
+def attach_model(app: FastAPI, settings: Settings) -> None:
+    """Load the configured model into the assessor. A bad file fails readiness (with the
+    reason on /readyz), not requests: assessments go on with the rules alone."""
+    app.state.model_error = None
+    if settings.model_path is None:
+        return
+    try:
+        loaded = load_model(settings.model_path)
+    except ModelError as exc:
+        app.state.model_error = str(exc)
+        log.error("model not loaded: %s", exc)
+        return
+    app.state.assessor.model = ModelScorer(loaded, app.state.assessor.ruleset.values)
+    log.info("model loaded: version %s", loaded.version)
+
+
 def create_app(settings: Settings | None = None, assessor: Assessor | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -40,6 +59,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         app.state.assessor = assessor or build_assessor(settings)
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
+        attach_model(app, settings)
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:
@@ -62,6 +82,6 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         upload_bytes=settings.max_upload_bytes,
         upload_paths=("/v1/reviews",),
     )
-    for module in (health, assessments, catalog, templates, reviews):
+    for module in (health, assessments, catalog, model, templates, reviews):
         app.include_router(module.router)
     return app

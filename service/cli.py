@@ -3,6 +3,9 @@
     liushou serve [--host 127.0.0.1 --port 8000 --workers 1]
     liushou assess person.json          # prints the assessment as JSON
     liushou rules check                 # loads and validates the rules; exit 1 on errors
+    liushou fixtures generate / liushou model train|evaluate   (service/cli_model.py)
+
+With LIUSHOU_MODEL_PATH set, ``assess`` and ``review`` use the model too.
 
 Exit codes: 0 ok, 1 rules invalid, 2 bad input.
 """
@@ -17,6 +20,7 @@ from pydantic import ValidationError
 from models.person import PERSON_ADAPTER
 from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
+from service.cli_model import fixtures_app, model_app
 from service.problems import field_errors
 
 app = typer.Typer(
@@ -26,6 +30,8 @@ rules_app = typer.Typer(help="Inspect and check the rules.", no_args_is_help=Tru
 app.add_typer(rules_app, name="rules")
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(fixtures_app, name="fixtures")
+app.add_typer(model_app, name="model")
 
 
 @keys_app.command("hash")
@@ -65,7 +71,6 @@ def assess(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="one person as JSON"),
 ) -> None:
     """Assess one person from a JSON file and print the assessment."""
-    from rules.assess import Assessor
 
     try:
         raw = json.loads(file.read_text("utf-8"))
@@ -77,8 +82,27 @@ def assess(
         for error in field_errors(exc.errors()):
             typer.echo(f"{file}: {'.'.join(error['loc'])}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
-    assessment = Assessor.build().assess(person)
+    assessment = configured_assessor().assess(person)
     typer.echo(assessment.model_dump_json(indent=2))
+
+
+def configured_assessor():
+    """The rules, and the model when LIUSHOU_MODEL_PATH names one (exit 2 if it is refused)."""
+    from evaluation.artifact import ModelError
+    from evaluation.artifact import load as load_model
+    from evaluation.serving import ModelScorer
+    from rules.assess import Assessor
+    from service.settings import Settings
+
+    assessor = Assessor.build()
+    path = Settings().model_path  # read now, not cached: the environment of this command
+    if path is not None:
+        try:
+            assessor.model = ModelScorer(load_model(path), assessor.ruleset.values)
+        except ModelError as exc:
+            typer.echo(f"model refused: {exc}", err=True)
+            raise typer.Exit(2) from None
+    return assessor
 
 
 @rules_app.command("check")
@@ -124,7 +148,6 @@ def review_command(
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
 ) -> None:
     """Score everyone on a village's list; write the action list, changes and data problems."""
-    from rules.assess import Assessor
     from service.report_data import from_result
     from service.report_html import render_html
     from service.report_xlsx import write_report
@@ -137,7 +160,7 @@ def review_command(
         with typer.progressbar(length=len(frame), label="reading rows", file=sys.stderr) as bar:
             result = review(
                 frame,
-                Assessor.build(),
+                configured_assessor(),
                 township=township,
                 village=village,
                 period=period,

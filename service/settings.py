@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     max_batch_records: int = Field(1000, ge=1, description="records per batch (413 above)")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     database_url: str = Field("sqlite:///liushou.db", description="the review store")
+    model_path: Path | None = Field(
+        None, description="a model file from `liushou model train` (skops); unset: rules only"
+    )
     person_key_secret: SecretStr = Field(
         SecretStr(DEV_PERSON_KEY_SECRET),
         description="HMAC key for person keys in the review store; set it outside development",

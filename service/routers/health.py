@@ -17,8 +17,12 @@ async def readyz(request: Request) -> dict:
     assessor = getattr(request.app.state, "assessor", None)
     if assessor is None:
         raise ProblemError(503, "Not ready", "the rules are not compiled yet")
+    model_error = getattr(request.app.state, "model_error", None)
+    if model_error:
+        raise ProblemError(503, "Not ready", f"the configured model is not loaded: {model_error}")
     return {
         "status": "ready",
         "rules": len(assessor.ruleset.rules),
         "sha256": assessor.ref["sha256"],
+        "model_version": assessor.model.version if assessor.model else None,
     }

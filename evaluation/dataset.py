@@ -1,0 +1,103 @@
+"""Labelled people as the model sees them: features, outcome, subgroups, the rules' score.
+
+From a spreadsheet (CSV or XLSX with an ``outcome`` column of 0/1, read and
+validated exactly as a village review reads it) or from validated persons.
+Rows the review would reject, and rows without a 0/1 outcome, are left out and
+counted in ``skipped``.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaluation import features
+from models.sheet import HEADER_ROW, read_rows
+from rules.facts import build_fact
+from rules.vectorized import fact_frame
+from service.sheets import load_sheet
+
+OUTCOME = "outcome"
+AGE_BANDS = {
+    "child": ((0, "0-5"), (6, "6-11"), (12, "12-17")),
+    "elder": ((0, "<70"), (70, "70-79"), (80, "80+")),
+}
+
+
+@dataclass
+class Dataset:
+    X: np.ndarray
+    y: np.ndarray
+    groups: pd.DataFrame  # sex, age band, township
+    rule_score: np.ndarray  # the points total of the rules
+    rule_rank: np.ndarray  # level rank * 1000 + points: the rules' own ordering
+    sha256: str
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, rows: np.ndarray) -> "Dataset":
+        return Dataset(
+            self.X[rows],
+            self.y[rows],
+            self.groups.iloc[rows].reset_index(drop=True),
+            self.rule_score[rows],
+            self.rule_rank[rows],
+            self.sha256,
+        )
+
+
+def from_persons(persons: list, outcomes, assessor: Any, sha256: str = "") -> Dataset:
+    values = assessor.ruleset.values
+    facts = [build_fact(p, values) for p in persons]
+    assessed = assessor.assess_many(persons)
+    score = np.array([a["score"] for a in assessed], dtype=float)
+    rank = np.array([a["risk_level"].rank for a in assessed], dtype=float)
+    return Dataset(
+        X=features.matrix(fact_frame(facts)) if facts else np.empty((0, len(features.schema()))),
+        y=np.asarray(outcomes, dtype=np.int8),
+        groups=pd.DataFrame(
+            {
+                "sex": [p.sex or "unknown" for p in persons],
+                "age_band": [age_band(p.category, p.age) for p in persons],
+                "township": [p.township or "unknown" for p in persons],
+            }
+        ),
+        rule_score=score,
+        rule_rank=rank * 1000 + score,
+        sha256=sha256,
+    )
+
+
+def age_band(category: str, age: int | None) -> str:
+    if age is None or category not in AGE_BANDS:
+        return f"{category} unknown"
+    label = [name for low, name in AGE_BANDS[category] if age >= low][-1]
+    return f"{category} {label}"
+
+
+def from_sheet(path: str | Path, assessor: Any) -> Dataset:
+    """Read a labelled sheet; the data hash is the sha256 of the file's bytes."""
+    data = Path(path).read_bytes()
+    frame = load_sheet(data, Path(path).name)
+    outcome_column = next((c for c in frame.columns if str(c).strip().lower() == OUTCOME), None)
+    if outcome_column is None:
+        raise ValueError(f"{Path(path).name} has no {OUTCOME!r} column (0 or 1 for each person)")
+    read = read_rows(frame)
+    skipped = [(p.row, p.reason) for p in read.rejected]
+    persons, outcomes = [], []
+    labels = frame[outcome_column].astype(str).str.strip().to_numpy()
+    for record in read.records:
+        label = labels[record.row - HEADER_ROW - 1]
+        if label not in ("0", "1"):
+            skipped.append((record.row, f"{OUTCOME} {label!r} is not 0 or 1"))
+            continue
+        persons.append(record.person)
+        outcomes.append(int(label))
+    dataset = from_persons(persons, outcomes, assessor, hashlib.sha256(data).hexdigest())
+    dataset.skipped = sorted(skipped)
+    return dataset

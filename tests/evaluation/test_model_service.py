@@ -1,0 +1,79 @@
+"""The model in the service: LIUSHOU_MODEL_PATH, the model block, /v1/model, readiness."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+
+ELDER = {
+    "category": "elder",
+    "age": 84,
+    "self_care": "partial",
+    "living_arrangement": "alone",
+    "children_count": 2,
+    "children_away_count": 2,
+    "annual_income": 4000,
+}
+CRITICAL_CHILD = {"category": "child", "age": 10, "lives_alone": True}
+
+
+def client_for(tmp_path, model_path, assessor):
+    from rules.assess import Assessor
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/s.db", model_path=model_path)
+    # a fresh assessor (the session's stays rules-only), sharing the compiled engine
+    return TestClient(create_app(settings, Assessor(assessor.ruleset, assessor.engine)))
+
+
+@pytest.fixture
+def with_model(tmp_path, model_file, assessor):
+    with client_for(tmp_path, model_file, assessor) as client:
+        yield client
+
+
+def test_assessment_carries_the_model_block(with_model, trained):
+    body = with_model.post("/v1/assessments", json=ELDER).json()
+    model = body["model"]
+    assert model["model_version"] == trained.metadata["model_version"]
+    assert 0 <= model["probability"] <= 1 and model["band"] in ("low", "elevated", "high")
+    assert body["risk_level"] in ("high", "medium", "low")
+    critical = with_model.post("/v1/assessments", json=CRITICAL_CHILD).json()
+    assert critical["risk_level"] == "critical" and critical["model"]["raised_from"] is None
+
+
+def test_batch_uses_the_model_column_wise(with_model):
+    records = [ELDER] * 70 + [CRITICAL_CHILD] * 10  # above the vectorized threshold
+    single = with_model.post("/v1/assessments", json=ELDER).json()["model"]
+    results = with_model.post("/v1/assessments/batch", json={"records": records}).json()
+    assessments = [r["assessment"] for r in results["results"]]
+    assert all(a["model"] == single for a in assessments[:70])
+    assert all(a["risk_level"] == "critical" for a in assessments[70:])
+
+
+def test_model_card_endpoint(with_model, trained):
+    card = with_model.get("/v1/model").json()
+    assert card["model_version"] == trained.metadata["model_version"]
+    assert card["metrics"]["ece"] == trained.metadata["metrics"]["ece"]
+    assert card["bands"] == {"high": 0.25, "elevated": 0.1}
+    assert "lives_alone" in card["features"] and "never" in card["intended_use"].lower()
+    assert with_model.get("/readyz").json()["model_version"] == card["model_version"]
+
+
+def test_without_a_model_the_card_is_404_and_assessments_have_no_block(client):
+    response = client.get("/v1/model")
+    assert response.status_code == 404
+    assert "LIUSHOU_MODEL_PATH" in response.json()["detail"]
+    assert client.post("/v1/assessments", json=ELDER).json()["model"] is None
+
+
+def test_a_refused_model_fails_readiness_not_requests(tmp_path, assessor):
+    bad = tmp_path / "bad.skops"
+    bad.write_bytes(b"not a model")
+    with client_for(tmp_path, bad, assessor) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert "not a readable skops model file" in ready.json()["detail"]
+        assert client.get("/healthz").status_code == 200
+        body = client.post("/v1/assessments", json=CRITICAL_CHILD).json()
+        assert body["risk_level"] == "critical" and body["model"] is None
