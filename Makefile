@@ -43,6 +43,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/review.py --rows 20000
+	$(BIN)/python benchmarks/model.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # no screen: render to files only
 import matplotlib.pyplot as plt
 
+WEAK_SUBGROUP_ECE = 0.02
 METRICS = ("rows", "prevalence", "auc", "brier", "log_loss", "ece")
 
 
@@ -91,8 +92,26 @@ calibration: {html.escape(str(metadata.get("calibration", {}).get("method")))}.<
 {_table(figures["reliability"], ["rows", "predicted", "observed"])}
 <h2>By subgroup</h2>
 {_table(figures["subgroups"], ["group", "value", *METRICS])}
+<p>{html.escape(subgroup_note(figures))}</p>
 </body></html>
 """
+
+
+def subgroup_note(figures: dict[str, Any]) -> str:
+    """Which subgroups are calibrated worse than ``WEAK_SUBGROUP_ECE``, and why that can be."""
+    weak = [
+        f"{g['group']} {g['value']} (ECE {g['ece']:.4f}, {g['rows']} rows)"
+        for g in figures["subgroups"]
+        if g["ece"] > WEAK_SUBGROUP_ECE
+    ]
+    return (
+        "Subgroups calibrated worse than ECE "
+        f"{WEAK_SUBGROUP_ECE}: {'; '.join(weak)}. The model has no place or identity "
+        "features, so a township or age group whose risk differs for reasons the facts do "
+        "not record is under- or over-predicted there."
+        if weak
+        else f"Every subgroup's ECE is within {WEAK_SUBGROUP_ECE}."
+    )
 
 
 def model_card(metadata: dict[str, Any], figures: dict[str, Any]) -> str:
@@ -112,9 +131,10 @@ def model_card(metadata: dict[str, Any], figures: dict[str, Any]) -> str:
 The probability that a child or elder suffers a serious adverse event in the next
 12 months, from the same validated facts the rules read ({len(metadata.get("feature_schema", []))}
 features; no name, identity number, place or date). Gradient-boosted trees
-(scikit-learn HistGradientBoostingClassifier, classes weighted equally), calibrated on
-held-out rows ({calibration.get("method")}; held-out Brier by method:
-{calibration.get("held_out_brier")}).
+(scikit-learn HistGradientBoostingClassifier, classes weighted equally, so that the rare
+outcome shapes the trees as much as the common one; their raw probabilities therefore
+overstate risk), calibrated on held-out rows ({calibration.get("method")}; held-out Brier
+by method: {calibration.get("held_out_brier")}).
 
 ## Intended use
 {metadata.get("intended_use")}
@@ -139,4 +159,6 @@ ECE: expected calibration error over 10 equal-mass bins.
 | group | value | {" | ".join(METRICS)} |
 |{"---|" * (len(METRICS) + 2)}
 {groups}
+
+{subgroup_note(figures)}
 """

@@ -16,6 +16,7 @@ import numpy as np
 import sklearn
 from sklearn.model_selection import train_test_split
 
+from evaluation import features
 from evaluation.dataset import Dataset
 from evaluation.estimator import RiskModel
 from evaluation.metrics import auc, by_group, reliability, scores
@@ -57,6 +58,8 @@ def train(data: Dataset, seed: int = 0, test_fraction: float = TEST_FRACTION, **
         "model_version": version,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "categories": sorted(_categories(data)),
+        "feature_schema": [list(column) for column in features.schema()],
+        "feature_schema_sha256": features.schema_sha256(),
         "training_data_sha256": data.sha256,
         "training_rows": len(fit_rows),
         "test_rows": len(test_rows),

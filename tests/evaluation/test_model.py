@@ -192,3 +192,19 @@ def test_a_model_whose_fast_path_disagrees_is_refused(trained, small_data, tmp_p
     monkeypatch.setattr(CompiledModel, "probability", lambda self, x: 0.5)
     with pytest.raises(ModelError, match="differs from scikit-learn"):
         artifact.load(path)
+
+
+def test_the_village_review_scores_with_the_model_column_wise(assessor, loaded):
+    from service.review import review
+
+    frame = population(300, seed=21).astype(str).replace({"None": "", "nan": ""})
+    rules_only = review(frame, assessor, township="寿春镇", village="01村", period="2026Q4")
+    everyone_high = Assessor(
+        assessor.ruleset, assessor.engine, scorer_with(loaded, assessor.ruleset.values, high=0.0)
+    )
+    with_model = review(frame, everyone_high, township="寿春镇", village="01村", period="2026Q4")
+    assert rules_only.rows_in == with_model.rows_in == len(with_model.scored) == 300
+    for before, after in zip(rules_only.scored, with_model.scored, strict=True):
+        level, raised = before.assessment["risk_level"], after.assessment["risk_level"]
+        assert raised.rank == min(level.rank + 1, 2) if level.rank < 3 else raised == level
+        assert after.assessment["model"]["model_version"] == loaded.version
