@@ -44,6 +44,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/review.py --rows 20000
 	$(BIN)/python benchmarks/model.py
+	$(BIN)/python benchmarks/simulate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

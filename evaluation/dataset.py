@@ -6,7 +6,6 @@ Rows the review would reject, and rows without a 0/1 outcome, are left out and
 counted in ``skipped``.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,10 @@ import numpy as np
 import pandas as pd
 
 from evaluation import features
-from models.sheet import HEADER_ROW, read_rows
+from evaluation.sheet_input import read
 from rules.facts import build_fact
 from rules.vectorized import fact_frame
-from service.sheets import load_sheet
 
-OUTCOME = "outcome"
 AGE_BANDS = {
     "child": ((0, "0-5"), (6, "6-11"), (12, "12-17")),
     "elder": ((0, "<70"), (70, "70-79"), (80, "80+")),
@@ -82,22 +79,7 @@ def age_band(category: str, age: int | None) -> str:
 
 def from_sheet(path: str | Path, assessor: Any) -> Dataset:
     """Read a labelled sheet; the data hash is the sha256 of the file's bytes."""
-    data = Path(path).read_bytes()
-    frame = load_sheet(data, Path(path).name)
-    outcome_column = next((c for c in frame.columns if str(c).strip().lower() == OUTCOME), None)
-    if outcome_column is None:
-        raise ValueError(f"{Path(path).name} has no {OUTCOME!r} column (0 or 1 for each person)")
-    read = read_rows(frame)
-    skipped = [(p.row, p.reason) for p in read.rejected]
-    persons, outcomes = [], []
-    labels = frame[outcome_column].astype(str).str.strip().to_numpy()
-    for record in read.records:
-        label = labels[record.row - HEADER_ROW - 1]
-        if label not in ("0", "1"):
-            skipped.append((record.row, f"{OUTCOME} {label!r} is not 0 or 1"))
-            continue
-        persons.append(record.person)
-        outcomes.append(int(label))
-    dataset = from_persons(persons, outcomes, assessor, hashlib.sha256(data).hexdigest())
-    dataset.skipped = sorted(skipped)
+    sheet = read(path, require_outcome=True)
+    dataset = from_persons(sheet.persons, sheet.outcomes, assessor, sheet.sha256)
+    dataset.skipped = sheet.rejected
     return dataset

@@ -1,7 +1,9 @@
 """The review store's tables (SQLModel): reviews, their records and their problems.
 
 No name or identity number is stored: a person is known by ``person_key``, a
-keyed hash (HMAC-SHA256) of the identity number, and shown masked.
+keyed hash (HMAC-SHA256) of the identity number, and shown masked. Each record
+keeps the facts it was scored on, so that analysts can simulate a parameter
+change on a stored review.
 """
 
 from datetime import UTC, datetime
@@ -54,6 +56,9 @@ class ReviewRecord(SQLModel, table=True):
     rule_ids: list = Field(default_factory=list, sa_column=Column(JSON))
     interventions: list = Field(default_factory=list, sa_column=Column(JSON))
     data_gaps: list = Field(default_factory=list, sa_column=Column(JSON))
+    # the facts the record was scored on (rules.facts: no name, number, place or date);
+    # null for reviews stored before revision 0002
+    facts: dict | None = Field(default=None, sa_column=Column(JSON))
 
 
 class ReviewProblem(SQLModel, table=True):

@@ -15,7 +15,15 @@ from rules.assess import Assessor
 from rules.loader import DATA_DIR, load_ruleset
 from service import problems
 from service.limits import BodySizeLimit
-from service.routers import assessments, catalog, health, model, reviews, templates
+from service.routers import (
+    assessments,
+    catalog,
+    health,
+    model,
+    reviews,
+    simulations,
+    templates,
+)
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
 
@@ -80,8 +88,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/v1/reviews",),
+        upload_paths=("/v1/reviews", "/v1/simulations"),
     )
-    for module in (health, assessments, catalog, model, templates, reviews):
+    for module in (health, assessments, catalog, model, templates, reviews, simulations):
         app.include_router(module.router)
     return app

@@ -4,6 +4,7 @@
     liushou assess person.json          # prints the assessment as JSON
     liushou rules check                 # loads and validates the rules; exit 1 on errors
     liushou fixtures generate / liushou model train|evaluate   (service/cli_model.py)
+    liushou simulate people.csv --set name=value [--sweep name=a:b:step]  (service/cli_simulate.py)
 
 With LIUSHOU_MODEL_PATH set, ``assess`` and ``review`` use the model too.
 
@@ -21,6 +22,7 @@ from models.person import PERSON_ADAPTER
 from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
 from service.cli_model import fixtures_app, model_app
+from service.cli_simulate import simulate
 from service.problems import field_errors
 
 app = typer.Typer(
@@ -32,6 +34,7 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(fixtures_app, name="fixtures")
 app.add_typer(model_app, name="model")
+app.command("simulate")(simulate)
 
 
 @keys_app.command("hash")

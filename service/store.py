@@ -17,6 +17,7 @@ from sqlmodel import Session, create_engine, select
 from models.changes import Changes, compare
 from models.identity import mask_id_number, mask_name
 from models.review_tables import Review, ReviewProblem, ReviewRecord
+from rules.facts import build_fact
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -62,7 +63,7 @@ def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review,
         )
         session.add(review)
         session.flush()
-        records = _records(review.id, result, secret)
+        records = _records(review.id, result, secret, ruleset.values)
         # Core bulk inserts: the ORM's unit of work costs ~0.5 ms a row (benchmarks/review.py).
         session.execute(insert(ReviewRecord), [vars(r) for r in records])
         problems = _problems(review.id, result)
@@ -96,7 +97,7 @@ def changes_since_previous(session: Session, review: Review, records=None) -> Ch
     return compare(records_of(session, previous.id) if previous else [], current)
 
 
-def _records(review_id: int, result, secret: bytes) -> list[SimpleNamespace]:
+def _records(review_id: int, result, secret: bytes, values: dict) -> list[SimpleNamespace]:
     """Rows of review_record as plain namespaces (building ORM objects cost ~0.2 ms each)."""
     records = []
     for item in result.scored:
@@ -115,6 +116,7 @@ def _records(review_id: int, result, secret: bytes) -> list[SimpleNamespace]:
                 rule_ids=[f["rule_id"] for f in data["findings"]],
                 interventions=[_action(i) for i in data["interventions"]],
                 data_gaps=[g["field"] for g in data["data_gaps"]],
+                facts=build_fact(person, values),
             )
         )
     return records

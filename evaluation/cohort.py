@@ -1,0 +1,127 @@
+"""A population for analysis: its facts column-wise, who each row is (masked), where, outcomes.
+
+Built from validated persons (a spreadsheet or an inline list) or from a stored
+review (whose records keep their facts, never names or numbers). Facts are taken
+once; the only facts that depend on a tunable parameter (income as a percentage
+of the subsistence line) are recomputed column-wise for each proposal by
+``facts_for``.
+
+>>> cohort = from_persons(persons, ruleset.values)                 # doctest: +SKIP
+>>> cohort.facts_for({**ruleset.values, "income.subsistence_line": 4200})   # doctest: +SKIP
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.identity import mask_id_number, mask_name
+from rules.facts import build_fact
+from rules.vectorized import CATEGORIES, UNKNOWN_CODE, fact_frame
+
+LINE = "income.subsistence_line"
+# derived fact -> the income it is a percentage of (models.derive.pct_of_line)
+PCT_OF_LINE = {
+    "household_income_pct_of_line": ("household_income_per_capita", CATEGORIES),
+    "income_pct_of_line": ("annual_income", ("elder",)),
+}
+# Tunable parameters a derived fact depends on; the tests perturb every tunable
+# parameter and compare with rules.facts.build_fact, so a new dependency cannot hide.
+DERIVED_FROM = {LINE: tuple(PCT_OF_LINE)}
+
+
+@dataclass
+class Cohort:
+    facts: pd.DataFrame  # encoded (rules.vectorized.fact_frame), one row per person
+    people: pd.DataFrame  # row, person_id, name, id_number (masked), township, village
+    gaps: np.ndarray  # bool: a value a safety rule needs is unknown (verify_data)
+    outcome: np.ndarray | None
+    sha256: str
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def facts_for(self, values: dict[str, Any]) -> pd.DataFrame:
+        """The facts under ``values``: the derived facts recomputed column-wise."""
+        frame = self.facts.copy(deep=False)
+        category = frame["category"].to_numpy()
+        for derived, (income, categories) in PCT_OF_LINE.items():
+            if income not in frame:
+                continue
+            money = frame[income].to_numpy()
+            pct = np.floor_divide(money * 100, values[LINE])  # floored, as pct_of_line
+            applies = np.isin(category, [CATEGORIES.index(c) for c in categories])
+            frame[derived] = np.where(applies & ~np.isnan(money), pct, np.nan)
+        return frame
+
+
+def from_persons(
+    persons: list, ruleset: Any, outcome=None, rows=None, source: bytes | None = None
+) -> Cohort:
+    """``rows``: each person's sheet row (default 1, 2, …); ``source``: the bytes hashed."""
+    frame = _frame([build_fact(p, ruleset.values) for p in persons])
+    people = pd.DataFrame(
+        {
+            "row": list(rows) if rows is not None else list(range(1, len(persons) + 1)),
+            "person_id": [p.person_id for p in persons],
+            "name": [mask_name(p.name) for p in persons],
+            "id_number": [mask_id_number(p.id_number) for p in persons],
+            "township": [p.township or "" for p in persons],
+            "village": [p.village or "" for p in persons],
+        }
+    )
+    return Cohort(frame, people, _gaps(frame, ruleset), _outcome(outcome), _hash(source, frame))
+
+
+def from_records(records: list, review: Any, ruleset: Any) -> Cohort:
+    """A stored review's records (service.store), with the facts they were scored on."""
+    frame = _frame([r.facts for r in records])
+    people = pd.DataFrame(
+        {
+            "row": [r.row for r in records],
+            "person_id": [r.person_id for r in records],
+            "name": [r.name_masked for r in records],
+            "id_number": [r.id_masked for r in records],
+            "township": review.township,
+            "village": review.village,
+        }
+    )
+    return Cohort(frame, people, _gaps(frame, ruleset), None, _hash(None, frame))
+
+
+def _frame(facts: list[dict]) -> pd.DataFrame:
+    return fact_frame(facts if facts else [{"category": "child"}]).iloc[: len(facts)]
+
+
+def _gaps(frame: pd.DataFrame, ruleset: Any) -> np.ndarray:
+    """As rules.assess: a value a safety rule of the person's category needs is unknown."""
+    gaps = np.zeros(len(frame), dtype=bool)
+    category = frame["category"].to_numpy()
+    for code, name in enumerate(CATEGORIES):
+        for field in ruleset.data_gaps.get(name, {}):
+            gaps |= (category == code) & unknown(frame, field)
+    return gaps
+
+
+def _outcome(outcome) -> np.ndarray | None:
+    return None if outcome is None else np.asarray(outcome, dtype=np.int8)
+
+
+def _hash(source: bytes | None, frame: pd.DataFrame) -> str:
+    """The input's sha256, or the facts' (column names and values, in order)."""
+    if source is not None:
+        return hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256()
+    for name in frame.columns:
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(frame[name].to_numpy()).tobytes())
+    return digest.hexdigest()
+
+
+def unknown(frame: pd.DataFrame, field: str) -> np.ndarray:
+    if field not in frame:
+        return np.ones(len(frame), dtype=bool)
+    column = frame[field].to_numpy()
+    return column == UNKNOWN_CODE if column.dtype == np.int8 else np.isnan(column)

@@ -1,0 +1,129 @@
+"""Analysts: what a change of parameters would do, on an inline population or a stored review.
+
+The rules in force are never changed. Overrides are checked by their guard rails
+(unknown parameter, fixed by law, wrong type or unit, out of range): a 422 whose
+errors name ``overrides.<parameter>``. Inline persons that do not validate are
+listed in ``rejected`` with their index and field errors; the rest are simulated.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlmodel import Session
+
+from evaluation import cohort, simulate, sweep
+from evaluation.overrides import OverrideError, check
+from models.person import PERSON_ADAPTER
+from models.review_tables import Review
+from service.access import may_see, requires
+from service.problems import ProblemError, field_errors
+from service.store import records_of
+
+router = APIRouter(prefix="/v1", tags=["simulations"])
+AnalystCaller = Annotated[Any, requires("analyst", "system")]
+
+
+class SimulationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    population: list[Any] | None = Field(
+        None, description="persons as POST /v1/assessments takes them (or use review_id)"
+    )
+    outcomes: list[Annotated[int, Field(ge=0, le=1)]] | None = Field(
+        None, description="0/1 per person of `population` (a serious adverse event), for a backtest"
+    )
+    review_id: int | None = Field(None, ge=1, le=2**31 - 1, description="a stored review")
+    overrides: dict[str, float | int | str] = Field(
+        default_factory=dict, examples=[{"income.subsistence_line": 9000, "score.elder.high": 5}]
+    )
+    sweep: str | None = Field(None, examples=["income.subsistence_line=4000:13500:500"])
+    changed_limit: int = Field(
+        100, ge=0, le=10_000, description="persons listed whose level changed"
+    )
+
+    @model_validator(mode="after")
+    def _one_population(self):
+        if (self.population is None) == (self.review_id is None):
+            raise ValueError("give either population or review_id")
+        if self.outcomes is not None and (
+            self.population is None or len(self.outcomes) != len(self.population)
+        ):
+            raise ValueError("outcomes must have one 0/1 per person of population")
+        return self
+
+
+@router.post(
+    "/simulations", summary="Baseline against proposal (and sweeps) on the vectorized engine"
+)
+def create_simulation(
+    request: Request, caller: AnalystCaller, body: Annotated[SimulationRequest, Body()]
+) -> dict:
+    state = request.app.state
+    ruleset = state.assessor.ruleset
+    try:
+        overrides = check(body.overrides, ruleset)
+        swept = sweep.parse(body.sweep, ruleset) if body.sweep else None
+    except OverrideError as exc:
+        where = "sweep" if body.sweep and exc.parameter in body.sweep else "overrides"
+        raise ProblemError(
+            422,
+            "Override refused",
+            str(exc),
+            errors=[{"loc": [where, exc.parameter], "msg": str(exc), "type": "override"}],
+        ) from None
+    population, rejected = _population(request, caller, body, ruleset)
+    if swept:
+        name, values = swept
+        result: dict = {
+            "reproduce": {
+                "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+                "overrides": overrides,
+                "population": {"persons": len(population), "sha256": population.sha256},
+            },
+            "sweep": {
+                "parameter": name,
+                "rows": sweep.run(population, ruleset, name, values, overrides),
+            },
+        }
+    else:
+        result = simulate.run(population, ruleset, overrides, body.changed_limit)
+    result["rejected"] = rejected
+    return result
+
+
+def _population(request: Request, caller, body: SimulationRequest, ruleset):
+    limit = request.app.state.settings.max_simulation_records
+    if body.review_id is not None:
+        with Session(request.app.state.store) as session:
+            review = session.get(Review, body.review_id)
+            if review is None or not may_see(caller, review.township, review.village):
+                raise ProblemError(
+                    404, "Unknown review", f"no review {body.review_id} visible to this key"
+                )
+            records = records_of(session, review.id)
+        if any(r.facts is None for r in records):
+            raise ProblemError(
+                409,
+                "Review without facts",
+                "this review was stored before facts were kept; review the sheet again",
+            )
+        return cohort.from_records(records, review, ruleset), []
+    if len(body.population) > limit:
+        raise ProblemError(
+            413, "Too many persons", f"{len(body.population)} persons; at most {limit}"
+        )
+    persons, rows, outcomes, rejected = [], [], [], []
+    for index, record in enumerate(body.population):
+        try:
+            persons.append(PERSON_ADAPTER.validate_python(record))
+        except ValidationError as exc:
+            rejected.append(
+                {"index": index, "errors": field_errors(exc.errors(), ("population", str(index)))}
+            )
+            continue
+        rows.append(index)
+        if body.outcomes is not None:
+            outcomes.append(body.outcomes[index])
+    outcome = outcomes if body.outcomes is not None else None
+    return cohort.from_persons(persons, ruleset, outcome, rows), rejected
