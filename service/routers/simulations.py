@@ -6,6 +6,7 @@ errors name ``overrides.<parameter>``. Inline persons that do not validate are
 listed in ``rejected`` with their index and field errors; the rest are simulated.
 """
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
@@ -38,6 +39,7 @@ class SimulationRequest(BaseModel):
         default_factory=dict, examples=[{"income.subsistence_line": 9000, "score.elder.high": 5}]
     )
     sweep: str | None = Field(None, examples=["income.subsistence_line=4000:13500:500"])
+    plot: bool = Field(False, description="with sweep: add the recall/workload plot (PNG, base64)")
     changed_limit: int = Field(
         100, ge=0, le=10_000, description="persons listed whose level changed"
     )
@@ -86,6 +88,9 @@ def create_simulation(
                 "rows": sweep.run(population, ruleset, name, values, overrides),
             },
         }
+        if body.plot:
+            png = sweep.plot(result["sweep"]["rows"], name)
+            result["sweep"]["plot_png_base64"] = base64.b64encode(png).decode()
     else:
         result = simulate.run(population, ruleset, overrides, body.changed_limit)
     result["rejected"] = rejected

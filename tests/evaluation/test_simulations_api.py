@@ -1,5 +1,6 @@
 """POST /v1/simulations: inline populations, stored reviews, guard rails, access."""
 
+import base64
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -70,12 +71,18 @@ def test_guard_rails_are_422_naming_the_parameter(client):
 def test_sweep_through_the_api(client):
     response = client.post(
         "/v1/simulations",
-        json={"population": people(), "sweep": "income.subsistence_line=4000:8000:2000"},
+        json={
+            "population": people(),
+            "sweep": "income.subsistence_line=4000:8000:2000",
+            "plot": True,
+        },
     )
     assert response.status_code == 200, response.text
     rows = response.json()["sweep"]["rows"]
     assert [r["income.subsistence_line"] for r in rows] == [4000, 6000, 8000]
     assert all(sum(r[k] for k in ("low", "medium", "high", "critical")) == 300 for r in rows)
+    png = base64.b64decode(response.json()["sweep"]["plot_png_base64"])
+    assert png[:4] == b"\x89PNG"
 
 
 def test_simulation_of_a_stored_review(client):
