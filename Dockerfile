@@ -27,7 +27,8 @@ ENV PATH="/opt/venv/bin:$PATH" \
     LIUSHOU_HOST=0.0.0.0 \
     LIUSHOU_PORT=8000 \
     LIUSHOU_ENVIRONMENT=production \
-    LIUSHOU_DATABASE_URL=sqlite:////home/liushou/liushou.db
+    LIUSHOU_DATABASE_URL=sqlite:////home/liushou/liushou.db \
+    MPLCONFIGDIR=/tmp/matplotlib
 USER liushou
 WORKDIR /home/liushou
 EXPOSE 8000

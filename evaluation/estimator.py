@@ -21,6 +21,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import train_test_split
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 METHODS = ("isotonic", "sigmoid")
@@ -49,11 +50,24 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # unknown values are NaN; the trees route them
+        tags.classifier_tags.multi_class = False  # an outcome happened (1) or did not (0)
+        return tags
+
     def fit(self, X, y):
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        check_classification_targets(y)  # "Unknown label type" for a continuous outcome
+        kind = type_of_target(y)
+        if kind != "binary":
+            raise ValueError(
+                f"Only binary classification is supported: the outcome must have two classes "
+                f"(0 and 1), found {np.unique(y)} ({kind})"
+            )
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
-            raise ValueError(f"the outcome must have two classes (0 and 1), found {self.classes_}")
+            raise ValueError(f"the outcome has one class only ({self.classes_}): need 0 and 1")
         # Columns never known in the training rows (the women's fields, say) carry nothing.
         self.columns_ = np.flatnonzero(~np.all(np.isnan(X), axis=0))
         X = X[:, self.columns_]
@@ -72,6 +86,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             class_weight=self.class_weight,
             random_state=self.random_state,
         ).fit(X_fit, y_fit)
+        self.n_iter_ = self.trees_.n_iter_
         self.calibration_scores_ = self._method_scores(X_cal, y_cal)
         self.method_ = (
             self.method
@@ -114,4 +129,5 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         return self.trees_.decision_function(X[:, self.columns_])
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+        positive = self.predict_proba(X)[:, 1] >= 0.5
+        return self.classes_[positive.astype(int)]

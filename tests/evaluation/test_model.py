@@ -61,8 +61,30 @@ def test_estimator_follows_scikit_learn_conventions(small_data):
     assert clone(model).get_params() == model.get_params()
     fitted = model.fit(small_data.X, small_data.y)
     assert fitted is model and model.n_features_in_ == len(features.schema())
-    with pytest.raises(ValueError, match="two classes"):
+    with pytest.raises(ValueError, match="one class only"):
         RiskModel(max_iter=5).fit(small_data.X[:50], np.zeros(50, dtype=int))
+
+
+CONVENTIONS = (  # scikit-learn's own checks that apply to an estimator needing real data
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_estimators_unfitted",
+    "check_estimator_repr",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_classifier_not_supporting_multiclass",
+    "check_classifiers_regression_target",
+    "check_classifiers_one_label",
+)
+
+
+@pytest.mark.parametrize("check", CONVENTIONS)
+def test_scikit_learn_convention_checks(check):
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("RiskModel", RiskModel(max_iter=5))
 
 
 @pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
