@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -129,8 +130,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+@lru_cache(maxsize=2**16)  # a village's sheets repeat their values (是/否, labels, ages)
 def parse_cell(name: str, text: str) -> Any:
-    """One cell's text as the contract value of field ``name``; ValueError says why not."""
+    """One cell's text as the contract value of field ``name``; ValueError says why not.
+
+    Results are cached (they are immutable: str, bool, int, float); errors are not."""
     kind = KINDS.get(name, str)
     if name == "category":
         return value_labels("category").get(text, text)
