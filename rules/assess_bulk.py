@@ -1,0 +1,109 @@
+"""Assessments of a whole table at once, as columns: what a review keeps of each person.
+
+People with the same category, the same rules fired and the same unknown safety
+values get the same level, points, interventions and data gaps; each such
+pattern is assembled once, by the same functions as one assessment
+(``rules.scoring``, ``rules.routing``), and shared. The optional model's
+probability is per person and may raise the level one step (``with_model``).
+A test compares every person with ``Assessor.assess_many``.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rules.assess import VERIFY_ACTION
+from rules.routing import route
+from rules.scoring import final_level, with_model
+from rules.vectorized import CATEGORIES, UNKNOWN_CODE, evaluate
+
+
+@dataclass(frozen=True)
+class Pattern:
+    category: str
+    rule_ids: tuple[str, ...]
+    score: int
+    level: Any  # RiskLevel before the model
+    interventions: list[dict]
+    data_gaps: list[dict]
+
+
+@dataclass
+class Assessed:
+    pattern: np.ndarray  # each person's index into ``patterns``
+    patterns: list[Pattern]
+    level: np.ndarray  # object: RiskLevel after the model
+    model: list[dict | None] | None  # the model's block per person, when a model is loaded
+
+    def score(self) -> np.ndarray:
+        return np.array([p.score for p in self.patterns], dtype=np.int64)[self.pattern]
+
+
+def assess_table(assessor: Any, facts: pd.DataFrame) -> Assessed:
+    ruleset = assessor.ruleset
+    keys = evaluate(ruleset, facts).keys
+    gaps, needed = _gap_bits(ruleset, facts)
+    category = facts["category"].to_numpy().astype(np.int64)
+    if keys.shape[1] == 1:
+        fired, _ = pd.factorize(keys[:, 0])
+    else:
+        _, fired = np.unique(keys, axis=0, return_inverse=True)
+    combined = ((fired.ravel().astype(np.int64) * 4 + category) << 20) | gaps
+    codes, _ = pd.factorize(combined)
+    first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each pattern's first row
+    patterns = [
+        _pattern(assessor, CATEGORIES[category[row]], keys[row], gaps[row], needed) for row in first
+    ]
+    level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
+    blocks = None
+    if assessor.model is not None and len(facts):
+        blocks = assessor.model.blocks(facts)
+        for i, block in enumerate(blocks):
+            if block is not None:
+                raised = with_model(level[i], block["band"])
+                blocks[i] = {**block, "raised_from": level[i] if raised != level[i] else None}
+                level[i] = raised
+    return Assessed(codes, patterns, level, blocks)
+
+
+def _gap_bits(ruleset: Any, facts: pd.DataFrame) -> tuple[np.ndarray, dict]:
+    """Bit j set: the j-th needed field of the person's category is unknown."""
+    bits = np.zeros(len(facts), dtype=np.int64)
+    category = facts["category"].to_numpy()
+    needed = {c: list(ruleset.data_gaps.get(c, {})) for c in CATEGORIES}
+    for code, name in enumerate(CATEGORIES):
+        rows = category == code
+        for j, field in enumerate(needed[name]):
+            if field in facts:
+                column = facts[field].to_numpy()
+                unknown = column == UNKNOWN_CODE if column.dtype == np.int8 else np.isnan(column)
+            else:
+                unknown = np.ones(len(facts), dtype=bool)
+            bits[rows & unknown] |= 1 << j
+    return bits, needed
+
+
+def _pattern(assessor: Any, category: str, words: np.ndarray, gaps: int, needed: dict) -> Pattern:
+    ruleset = assessor.ruleset
+    fired = [rule for j, rule in enumerate(ruleset.rules) if int(words[j // 64]) >> (j % 64) & 1]
+    values = ruleset.values
+    score = sum(values[rule.points] for rule in fired if rule.points)
+    level = final_level([rule.level for rule in fired], score, category, values)
+    messages = ruleset.data_gaps.get(category, {})
+    gaps = [
+        {"field": f, "message_zh": messages[f]}
+        for j, f in enumerate(needed[category])
+        if gaps >> j & 1
+    ]
+    extra = [VERIFY_ACTION] if gaps else []
+    return Pattern(
+        category,
+        tuple(rule.id for rule in fired),
+        score,
+        level,
+        route(fired, assessor._templates, extra),
+        gaps,
+    )
