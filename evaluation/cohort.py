@@ -75,9 +75,10 @@ def from_persons(
     return Cohort(frame, people, _gaps(frame, ruleset), _outcome(outcome), _hash(source, frame))
 
 
-def from_records(records: list, review: Any, ruleset: Any) -> Cohort:
-    """A stored review's records (service.store), with the facts they were scored on."""
-    frame = _frame([r.facts for r in records])
+def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) -> Cohort:
+    """A stored review's records (service.store, in row order) and the facts they were
+    scored on (``service.store.facts_of``, same order)."""
+    frame = facts.reset_index(drop=True)
     people = pd.DataFrame(
         {
             "row": [r.row for r in records],

@@ -1,13 +1,18 @@
 """Data quality of a village list (3.4: 不重报、不漏报、不错报), each problem in its own list.
 
->>> q = check_quality([])
+Worked out column-wise on the table of accepted rows (``models.sheet_bulk``).
+
+>>> q = check_quality(pd.DataFrame({"row": [], "category": [], "age": []}))
 >>> q.duplicates, q.age_conflicts
 ([], [])
 """
 
 from dataclasses import dataclass, field
 
-from models.sheet import Problem, Record, column_label
+import numpy as np
+import pandas as pd
+
+from models.sheet import Problem, column_label
 
 # An age outside these bounds contradicts the category (a warning; the person is still scored).
 CATEGORY_AGES = {"child": (0, 17), "elder": (60, 130), "woman": (18, 130)}
@@ -21,52 +26,54 @@ class Quality:
     missing_values: list[Problem] = field(default_factory=list)
 
 
-def split_duplicates(records: list[Record]) -> tuple[list[Record], list[Problem]]:
+def split_duplicates(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep the first row of each identity number; later rows are duplicates (不重报)."""
-    first: dict[str, int] = {}
-    kept, duplicates = [], []
-    for record in records:
-        number = record.person.id_number
-        if number and number in first:
-            duplicates.append(
-                Problem(
-                    record.row,
-                    column_label("id_number"),
-                    f"duplicate identity number (first on row {first[number]})",
-                )
-            )
-            continue
-        if number:
-            first[number] = record.row
-        kept.append(record)
-    return kept, duplicates
+    numbers = table["id_number"]
+    later = (numbers.notna() & numbers.duplicated(keep="first")).to_numpy()
+    if not later.any():
+        return table, []
+    first_row = table[~later & numbers.notna().to_numpy()].set_index("id_number")["row"]
+    duplicates = [
+        Problem(
+            int(row),
+            column_label("id_number"),
+            f"duplicate identity number (first on row {first_row[number]})",
+        )
+        for row, number in zip(table["row"][later], numbers[later], strict=True)
+    ]
+    return table[~later].reset_index(drop=True), duplicates
 
 
 def check_quality(
-    records: list[Record],
+    table: pd.DataFrame,
     rejected: list[Problem] = (),
     duplicates: list[Problem] = (),
-    gaps: dict[int, list[str]] | None = None,
+    gaps: list[tuple[int, list[str]]] = (),
 ) -> Quality:
+    """``gaps``: (sheet row, fields) of the people whose safety-relevant values are unknown."""
     quality = Quality(duplicates=list(duplicates))
     quality.invalid_ids = [
         p for p in rejected if "id_number" in p.column and "identity" in p.reason
     ]
-    for record in records:
-        person = record.person
-        low, high = CATEGORY_AGES[person.category]
-        if person.age is not None and not low <= person.age <= high:
-            quality.age_conflicts.append(
-                Problem(
-                    record.row,
-                    column_label("age"),
-                    f"age {person.age} contradicts category {person.category} ({low}-{high})",
-                )
-            )
-    for row, fields in (gaps or {}).items():
-        quality.missing_values.append(
+    category = table["category"].to_numpy()
+    age = pd.to_numeric(table["age"].astype(object), errors="coerce").to_numpy(float)
+    for name, (low, high) in CATEGORY_AGES.items():
+        wrong = (category == name) & ~np.isnan(age) & ((age < low) | (age > high))
+        quality.age_conflicts += [
             Problem(
-                row, "; ".join(column_label(f) for f in fields), "unknown, needed by a safety rule"
+                int(row),
+                column_label("age"),
+                f"age {int(a)} contradicts category {name} ({low}-{high})",
             )
+            for row, a in zip(table["row"].to_numpy()[wrong], age[wrong], strict=True)
+        ]
+    quality.age_conflicts.sort(key=lambda p: p.row)
+    labels: dict[tuple, str] = {}
+    for row, fields in gaps:
+        key = tuple(fields)
+        if key not in labels:
+            labels[key] = "; ".join(column_label(f) for f in fields)
+        quality.missing_values.append(
+            Problem(int(row), labels[key], "unknown, needed by a safety rule")
         )
     return quality

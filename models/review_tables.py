@@ -1,14 +1,14 @@
 """The review store's tables (SQLModel): reviews, their records and their problems.
 
 No name or identity number is stored: a person is known by ``person_key``, a
-keyed hash (HMAC-SHA256) of the identity number, and shown masked. Each record
-keeps the facts it was scored on, so that analysts can simulate a parameter
-change on a stored review.
+keyed hash (HMAC-SHA256) of the identity number, and shown masked. A review
+keeps the facts its people were scored on, so that analysts can simulate a
+parameter change on a stored review.
 """
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -56,9 +56,28 @@ class ReviewRecord(SQLModel, table=True):
     rule_ids: list = Field(default_factory=list, sa_column=Column(JSON))
     interventions: list = Field(default_factory=list, sa_column=Column(JSON))
     data_gaps: list = Field(default_factory=list, sa_column=Column(JSON))
-    # the facts the record was scored on (rules.facts: no name, number, place or date);
-    # null for reviews stored before revision 0002
-    facts: dict | None = Field(default=None, sa_column=Column(JSON))
+    # since revision 0002 the three lists above live in review_pattern, shared
+    pattern: int | None = None
+
+
+class ReviewPattern(SQLModel, table=True):
+    """What people of a review with the same category, findings and unknown values share."""
+
+    __tablename__ = "review_pattern"
+    review_id: int = Field(foreign_key="review.id", primary_key=True)
+    pattern: int = Field(primary_key=True)
+    rule_ids: list = Field(default_factory=list, sa_column=Column(JSON))
+    interventions: list = Field(default_factory=list, sa_column=Column(JSON))
+    data_gaps: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class ReviewFacts(SQLModel, table=True):
+    """The facts a review's people were scored on (rules.facts: no name, number, place
+    or date), one compressed blob per review in record order (service.facts_blob)."""
+
+    __tablename__ = "review_facts"
+    review_id: int = Field(foreign_key="review.id", primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ReviewProblem(SQLModel, table=True):

@@ -18,7 +18,7 @@ identity number as ``PersonBase`` derives them).
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, partial
 
 import annotated_types
 import numpy as np
@@ -28,12 +28,22 @@ from stdnum import numdb
 
 from models.columns import header_field
 from models.person import INPUT_MODELS, MAX_AGE
-from models.sheet import HEADER_ROW, KINDS, Problem, SheetRead, _read_row, _text, parse_cell
+from models.sheet import (
+    HEADER_ROW,
+    KINDS,
+    Problem,
+    SheetRead,
+    _id_text,
+    _read_row,
+    _text,
+    parse_cell,
+)
 
 _ID = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _CHECK = np.array(list("10X98765432"))
-_SLOW = object()  # a parsed value that sends its row to the per-row path
+# Fields whose parse_cell is the text itself (free text: names, places, ids of the caller)
+_AS_TEXT = frozenset({"name", "person_id", "township", "village"})
 
 
 @dataclass
@@ -140,13 +150,19 @@ def _column(name: str, cells: np.ndarray) -> _Column:
     filled, refused = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
     number, length = np.full(k, np.nan), np.zeros(k, dtype=np.int64)
     as_date = KINDS.get(name) is date
-    for j, cell in enumerate(uniques):
-        text = _text(cell)
+    texts = [_text(cell) for cell in uniques]
+    if name in _AS_TEXT:  # parse_cell returns the text itself: no call per distinct value
+        for j, text in enumerate(texts):
+            if text:
+                filled[j], values[j], length[j] = True, text, len(text)
+        return _Column(values[codes], filled[codes], refused[codes], number[codes], length[codes])
+    parse = _id_text if name == "id_number" else partial(parse_cell, name)  # ids: all distinct
+    for j, text in enumerate(texts):
         if not text:
             continue
         filled[j] = True
         try:
-            value = parse_cell(name, text)
+            value = parse(text)
         except ValueError:
             refused[j] = True
             continue

@@ -155,7 +155,7 @@ def review_command(
     from service.report_html import render_html
     from service.report_xlsx import write_report
     from service.review import review
-    from service.settings import get_settings
+    from service.settings import Settings
     from service.sheets import SheetError, load_sheet
 
     try:
@@ -172,7 +172,7 @@ def review_command(
     except (SheetError, ValueError) as exc:
         typer.echo(f"review: {exc}", err=True)
         raise typer.Exit(2) from None
-    changes = _store(result, get_settings()) if store else None
+    changes = _store(result, Settings()) if store else None  # this command's environment
     data = from_result(result, show_personal=show_personal, changes=changes)
     write_report(data, out)
     if html:

@@ -1,9 +1,25 @@
-"""What a review report shows, built from a fresh review or from the store."""
+"""What a review report shows, built from a fresh review or from the store.
 
+A county-sized review has millions of person-actions: the lists are ordered
+column-wise (numpy) and cut at a limit — the most urgent first — with the
+number left out said in the report; the counts are always whole. A village
+never comes near the limits.
+"""
+
+from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from models.changes import Changes
 from models.identity import mask_id_number, mask_name
+
+# Rows a report lists (xlsxwriter writes ~200,000 cells/s here; a village is far below)
+ACTION_LIMIT = 50_000  # action-list rows (most urgent first)
+CHANGE_LIMIT = 20_000  # rows per kind of change
+PROBLEM_LIMIT = 20_000  # data-problem rows
+LEVEL_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+LEVEL_ZH = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
 
 
 @dataclass
@@ -12,7 +28,9 @@ class ReportData:
     village: str
     period: str
     counts: dict[str, int]
-    rows: list[dict] = field(default_factory=list)  # row, person_id, name, id_number, level, …
+    actions: list[list] = field(default_factory=list)  # ACTION_HEADERS rows, most urgent first
+    actions_total: int = 0
+    departments: dict[str, int] = field(default_factory=dict)  # person-actions per department
     problems: list[tuple] = field(default_factory=list)  # (kind, row, column, reason)
     changes: Changes | None = None
     ignored_columns: list[str] = field(default_factory=list)
@@ -22,21 +40,20 @@ class ReportData:
 
 def from_result(result, show_personal: bool = False, changes: Changes | None = None) -> ReportData:
     """From a review just run; names and numbers masked unless ``show_personal``."""
-    rows = []
-    for item in result.scored:
-        person = item.record.person
-        name = person.name if show_personal else mask_name(person.name)
-        number = person.id_number if show_personal else mask_id_number(person.id_number)
-        rows.append(
-            {
-                "row": item.record.row,
-                "person_id": person.person_id,
-                "name": name or "",
-                "id_number": number or "",
-                "level": str(item.assessment["risk_level"]),
-                "interventions": item.assessment["interventions"],
-            }
-        )
+    people = result.people
+    names, numbers = people["name"].to_numpy(), people["id_number"].to_numpy()
+    if not show_personal:
+        names = np.array([mask_name(n) for n in names], dtype=object)
+        numbers = np.array([mask_id_number(n) for n in numbers], dtype=object)
+    actions, total, departments = action_list(
+        people["row"].to_numpy(),
+        people["person_id"].to_numpy(),
+        names,
+        numbers,
+        result.levels(),
+        result.assessed.pattern,
+        [p.interventions for p in result.assessed.patterns],
+    )
     problems = [
         (kind, p.row, p.column, p.reason) for kind, items in result.problem_lists() for p in items
     ]
@@ -45,7 +62,9 @@ def from_result(result, show_personal: bool = False, changes: Changes | None = N
         result.village,
         result.period,
         result.counts(),
-        rows,
+        actions,
+        total,
+        departments,
         problems,
         changes,
         result.ignored_columns,
@@ -58,23 +77,72 @@ def from_store(review, records, problems, changes: Changes | None) -> ReportData
         k: getattr(review, k)
         for k in ("rows_in", "scored", "rejected", "critical", "high", "medium", "low")
     }
-    rows = [
-        {
-            "row": r.row,
-            "person_id": r.person_id,
-            "name": r.name_masked or "",
-            "id_number": r.id_masked or "",
-            "level": r.risk_level,
-            "interventions": r.interventions,
-        }
-        for r in records
-    ]
+
+    def column(name):
+        return np.array([getattr(r, name) for r in records], dtype=object)
+
+    actions, total, departments = action_list(
+        column("row"),
+        column("person_id"),
+        column("name_masked"),
+        column("id_masked"),
+        column("risk_level"),
+        np.arange(len(records)),
+        [r.interventions for r in records],
+    )
     return ReportData(
         review.township,
         review.village,
         review.period,
         counts,
-        rows,
+        actions,
+        total,
+        departments,
         [(p.kind, p.row, p.column, p.reason) for p in problems],
         changes,
     )
+
+
+def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actions, limit=None):
+    """One row per person and intervention, the most urgent first: level, then mandatory
+    reports, then deadline, then sheet row. Returns (rows up to ``limit``, how many in
+    all, person-actions per department)."""
+    limit = ACTION_LIMIT if limit is None else limit
+    sizes = np.array([len(a) for a in pattern_actions] + [0], dtype=np.int64)
+    flat = [a for actions in pattern_actions for a in actions]
+    per_person = sizes[pattern] if len(pattern) else np.zeros(0, dtype=np.int64)
+    total = int(per_person.sum())
+    people = np.bincount(pattern, minlength=len(pattern_actions)) if len(pattern) else []
+    departments: Counter = Counter()
+    for k, actions in enumerate(pattern_actions):
+        for action in actions:
+            departments[action["department_zh"]] += int(people[k])
+    if total == 0:
+        return [], 0, dict(departments.most_common())
+    person = np.repeat(np.arange(len(pattern)), per_person)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    within = np.arange(total) - np.repeat(np.cumsum(per_person) - per_person, per_person)
+    index = starts[pattern[person]] + within  # each person-action's action in ``flat``
+    mandatory = np.array([a["mandatory_report"] for a in flat], dtype=bool)[index]
+    deadline = np.array([a["deadline_hours"] for a in flat], dtype=np.int64)[index]
+    urgency = np.array([LEVEL_ORDER[str(v)] for v in levels], dtype=np.int64)[person]
+    order = np.lexsort((np.asarray(rows, dtype=np.int64)[person], deadline, ~mandatory, urgency))
+    out = []
+    for k in order[:limit]:
+        i, action = person[k], flat[index[k]]
+        out.append(
+            [
+                int(rows[i]),
+                person_ids[i] or "",
+                names[i] or "",
+                numbers[i] or "",
+                LEVEL_ZH[str(levels[i])],
+                action["title_zh"],
+                action["department_zh"],
+                action["deadline_hours"],
+                "是" if action["mandatory_report"] else "否",
+                ", ".join(action["clauses"]),
+                ", ".join(action["rule_ids"]),
+            ]
+        )
+    return out, total, dict(departments.most_common())

@@ -1,10 +1,11 @@
 """The review report as one HTML page with inline SVG charts (no scripts, no CDN)."""
 
-from collections import Counter
 from html import escape
 
-from service.report_data import ReportData
-from service.report_xlsx import ACTION_HEADERS, CHANGE_ZH, LEVEL_ZH, action_rows
+from service.report_data import LEVEL_ZH, ReportData
+from service.report_xlsx import ACTION_HEADERS, CHANGE_ZH
+
+HTML_ROWS = 2_000  # rows of a list on the page; the XLSX report and the API have the rest
 
 STYLE = (
     "body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
@@ -42,10 +43,16 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _cut(listed: int, total: int) -> str:
+    shown = min(listed, HTML_ROWS)
+    if shown >= total:
+        return ""
+    return f"<p>共 {total:,} 行，此处列出最前的 {shown:,} 行 (first {shown:,} of {total:,}).</p>"
+
+
 def render_html(data: ReportData) -> str:
     levels = [(f"{LEVEL_ZH[k]} ({k})", data.counts.get(k, 0), COLOURS[k]) for k in COLOURS]
-    departments = Counter(a["department_zh"] for p in data.rows for a in p["interventions"])
-    by_department = [(name, n, "#4393c3") for name, n in departments.most_common()]
+    by_department = [(name, n, "#4393c3") for name, n in data.departments.items()]
     changes = ""
     if data.changes is not None:
         changes = "<h2>与上季度相比 (changes)</h2>" + _table(
@@ -73,6 +80,8 @@ def render_html(data: ReportData) -> str:
 {bar_chart("各部门措施数 (actions by department)", by_department)}
 {villages}
 {changes}
-<h2>措施清单 (action list, most urgent first)</h2>{_table(ACTION_HEADERS, action_rows(data))}
-<h2>数据问题 (data problems)</h2>{_table(["类别", "行", "列", "原因"], data.problems)}
+<h2>措施清单 (action list, most urgent first)</h2>{_cut(len(data.actions), data.actions_total)}
+{_table(ACTION_HEADERS, data.actions[:HTML_ROWS])}
+<h2>数据问题 (data problems)</h2>{_cut(len(data.problems), len(data.problems))}
+{_table(["类别", "行", "列", "原因"], data.problems[:HTML_ROWS])}
 </body></html>"""

@@ -4,10 +4,8 @@ from os import PathLike
 
 import xlsxwriter
 
-from service.report_data import ReportData
+from service.report_data import CHANGE_LIMIT, LEVEL_ZH, PROBLEM_LIMIT, ReportData
 
-LEVEL_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-LEVEL_ZH = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
 CHANGE_ZH = {
     "new": "新增",
     "gone": "减少（本季度名单中没有）",
@@ -18,19 +16,22 @@ CHANGE_ZH = {
 
 
 def write_report(data: ReportData, path_or_buffer) -> None:
-    """Write the four sheets; to a file in constant memory, or into a buffer."""
-    streaming = isinstance(path_or_buffer, str | PathLike)
-    options = {"constant_memory": True} if streaming else {"in_memory": True}
+    """Write the four sheets, to a file or into a buffer. The lists are cut at the
+    report_data limits, so memory stays bounded without constant_memory mode (which
+    writes a third slower); identifiers are never turned into links."""
+    options = {"strings_to_urls": False}
+    if not isinstance(path_or_buffer, str | PathLike):
+        options["in_memory"] = True
     book = xlsxwriter.Workbook(path_or_buffer, options)
     bold = book.add_format({"bold": True})
     for title, headers, rows in (
         ("summary", ["项目 (item)", "值 (value)"], _summary(data)),
-        ("actions", ACTION_HEADERS, action_rows(data)),
+        ("actions", ACTION_HEADERS, data.actions),
         ("changes", CHANGE_HEADERS, _changes(data)),
         (
             "data problems",
             ["类别 (kind)", "行 (row)", "列 (column)", "原因 (reason)"],
-            data.problems,
+            data.problems[:PROBLEM_LIMIT],
         ),
     ):
         sheet = book.add_worksheet(title)
@@ -51,39 +52,18 @@ def _summary(data: ReportData) -> list[list]:
         rows += [[CHANGE_ZH.get(key, key), value] for key, value in data.changes.counts().items()]
     if data.ignored_columns:
         rows.append(["未识别的列 (ignored columns)", ", ".join(data.ignored_columns)])
-    return rows
-
-
-def action_rows(data: ReportData) -> list[list]:
-    """One row per person and intervention, the most urgent first."""
-    rows = []
-    for person in data.rows:
-        for action in person["interventions"]:
-            key = (
-                LEVEL_ORDER[person["level"]],
-                not action["mandatory_report"],
-                action["deadline_hours"],
-                person["row"],
-            )
+    for label, listed, total in (
+        ("措施清单 (action list)", len(data.actions), data.actions_total),
+        ("数据问题 (data problems)", min(len(data.problems), PROBLEM_LIMIT), len(data.problems)),
+    ):
+        if listed < total:
             rows.append(
-                (
-                    key,
-                    [
-                        person["row"],
-                        person["person_id"] or "",
-                        person["name"],
-                        person["id_number"],
-                        LEVEL_ZH[person["level"]],
-                        action["title_zh"],
-                        action["department_zh"],
-                        action["deadline_hours"],
-                        "是" if action["mandatory_report"] else "否",
-                        ", ".join(action["clauses"]),
-                        ", ".join(action["rule_ids"]),
-                    ],
-                )
+                [
+                    f"{label}: 仅列出最紧急的 {listed:,} 行 (most urgent rows listed)",
+                    f"共 {total:,} 行；其余见 GET /v1/reviews/{{id}}/records",
+                ]
             )
-    return [values for _, values in sorted(rows, key=lambda pair: pair[0])]
+    return rows
 
 
 ACTION_HEADERS = [
@@ -126,5 +106,5 @@ def _changes(data: ReportData) -> list[list]:
             LEVEL_ZH.get(entry["to_level"], ""),
         ]
         for kind in CHANGE_ZH
-        for entry in getattr(data.changes, kind)
+        for entry in data.changes.entries(kind, CHANGE_LIMIT)
     ]

@@ -10,18 +10,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.quality import Quality, check_quality, split_duplicates
-from models.sheet import Problem, Record, read_rows
+from models.sheet import Problem
+from models.sheet_bulk import read_table
+from rules.assess_bulk import Assessed, assess_table
+from rules.fact_table import fact_table
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
-
-
-@dataclass
-class Scored:
-    record: Record
-    assessment: dict[str, Any]
+PEOPLE_COLUMNS = ["row", "person_id", "name", "id_number", "category", "age"]
 
 
 @dataclass
@@ -30,10 +29,32 @@ class ReviewResult:
     village: str
     period: str
     rows_in: int
-    scored: list[Scored] = field(default_factory=list)
+    people: pd.DataFrame  # the scored rows, in sheet order: PEOPLE_COLUMNS
+    facts: pd.DataFrame  # their encoded facts (rules.fact_table), same order
+    assessed: Assessed  # their levels, patterns and model blocks, same order
     rejected: list[Problem] = field(default_factory=list)
     quality: Quality = field(default_factory=Quality)
     ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def scored(self) -> int:
+        return len(self.people)
+
+    def levels(self) -> np.ndarray:
+        """Each scored person's level, as text."""
+        return np.array([str(level) for level in self.assessed.level], dtype=object)
+
+    def assessment(self, i: int) -> dict[str, Any]:
+        """What the review keeps of the i-th scored person (an Assessment's review fields)."""
+        pattern = self.assessed.patterns[self.assessed.pattern[i]]
+        return {
+            "risk_level": self.assessed.level[i],
+            "score": pattern.score,
+            "rule_ids": list(pattern.rule_ids),
+            "interventions": pattern.interventions,
+            "data_gaps": pattern.data_gaps,
+            "model": self.assessed.model[i] if self.assessed.model else None,
+        }
 
     def problem_lists(self) -> list[tuple[str, list[Problem]]]:
         """Every data problem, by kind: rejected rows first, then the quality lists."""
@@ -47,14 +68,12 @@ class ReviewResult:
         ]
 
     def counts(self) -> dict[str, int]:
-        levels = {"critical": 0, "high": 0, "medium": 0, "low": 0}
-        for item in self.scored:
-            levels[str(item.assessment["risk_level"])] += 1
+        levels = pd.Series(self.levels()).value_counts()
         return {
             "rows_in": self.rows_in,
-            "scored": len(self.scored),
+            "scored": self.scored,
             "rejected": len(self.rejected),
-            **levels,
+            **{name: int(levels.get(name, 0)) for name in ("critical", "high", "medium", "low")},
         }
 
 
@@ -69,24 +88,26 @@ def review(
 ) -> ReviewResult:
     if not PERIOD.match(period):
         raise ValueError(f"period {period!r} must look like 2026Q4")
-    read = read_rows(frame, progress)
-    kept, duplicates = split_duplicates(read.records)
-    persons = [record.person for record in kept]
-    assessments = assessor.assess_many(persons)
+    read = read_table(frame, progress)
+    kept, duplicates = split_duplicates(read.table)
+    facts = fact_table(kept, assessor.ruleset.values)
+    assessed = assess_table(assessor, facts)
     result = ReviewResult(
         township,
         village,
         period,
         read.rows_in,
-        [Scored(r, a) for r, a in zip(kept, assessments, strict=True)],
+        kept[PEOPLE_COLUMNS].reset_index(drop=True),
+        facts,
+        assessed,
         sorted(read.rejected + duplicates, key=lambda p: p.row),
         ignored_columns=read.ignored_columns,
     )
-    gaps = {
-        s.record.row: [g["field"] for g in s.assessment["data_gaps"]]
-        for s in result.scored
-        if s.assessment["data_gaps"]
-    }
+    fields = [[g["field"] for g in p.data_gaps] for p in assessed.patterns]
+    with_gaps = np.array([bool(f) for f in fields] + [False])
+    rows = result.people["row"].to_numpy()
+    chosen = np.flatnonzero(with_gaps[assessed.pattern]) if len(kept) else []
+    gaps = [(rows[i], fields[assessed.pattern[i]]) for i in chosen]
     result.quality = check_quality(kept, read.rejected, duplicates, gaps)
-    assert result.rows_in == len(result.scored) + len(result.rejected), "a row was lost"
+    assert result.rows_in == result.scored + len(result.rejected), "a row was lost"
     return result

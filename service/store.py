@@ -7,17 +7,19 @@ SQLite file by default (embedded, nothing to start); PostgreSQL through
 import hashlib
 import hmac
 from pathlib import Path
-from types import SimpleNamespace
 
+import orjson
+import pandas as pd
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
-from models.changes import Changes, compare
+from models.changes import RECORD_COLUMNS, Changes, compare
 from models.identity import mask_id_number, mask_name
-from models.review_tables import Review, ReviewProblem, ReviewRecord
-from rules.facts import build_fact
+from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewRecord
+from service import facts_blob
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -44,11 +46,41 @@ def person_key(secret: bytes, id_number: str | None) -> str | None:
     return hmac.new(secret, id_number.encode(), hashlib.sha256).hexdigest()
 
 
+def person_keys(secret: bytes, numbers) -> list[str | None]:
+    """``person_key`` for many numbers: the keyed state is set up once and copied."""
+    keyed = hmac.new(secret, digestmod=hashlib.sha256)
+    out = []
+    for number in numbers:
+        if not number:
+            out.append(None)
+            continue
+        mac = keyed.copy()
+        mac.update(number.encode())
+        out.append(mac.hexdigest())
+    return out
+
+
+RECORD_INSERT = (
+    "review_id",
+    "row",
+    "person_key",
+    "person_id",
+    "name_masked",
+    "id_masked",
+    "category",
+    "risk_level",
+    "score",
+    "pattern",
+)
+PROBLEM_INSERT = ("review_id", "kind", "row", "column", "reason")
+
+
 def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review, Changes]:
-    """Write the review, its records and problems in one transaction (all or nothing),
-    with the changes since the village's previous review; people gone since then are
-    listed as data problems too (不漏报)."""
+    """Write the review, its records, facts and problems in one transaction (all or
+    nothing), with the changes since the village's previous review; people gone since
+    then are listed as data problems too (不漏报)."""
     counts = result.counts()
+    current = record_frame(result, secret)
     with Session(engine) as session, session.begin():
         review = Review(
             township=result.township,
@@ -63,63 +95,125 @@ def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review,
         )
         session.add(review)
         session.flush()
-        records = _records(review.id, result, secret, ruleset.values)
-        # Core bulk inserts: the ORM's unit of work costs ~0.5 ms a row (benchmarks/review.py).
-        session.execute(insert(ReviewRecord), [vars(r) for r in records])
+        connection = session.connection()
+        _insert_records(connection, review.id, current, result)
+        session.add(ReviewFacts(review_id=review.id, data=facts_blob.dumps(result.facts)))
+        previous = previous_review(session, review)
+        changes = compare(record_columns(session, previous.id) if previous else [], current)
         problems = _problems(review.id, result)
-        changes = changes_since_previous(session, review, records)
         problems += [
-            ReviewProblem(
-                review_id=review.id,
-                kind="missing since last quarter",
-                column=gone["id_masked"] or "",
-                reason=f"was {gone['from_level']}",
+            (
+                review.id,
+                "missing since last quarter",
+                None,
+                gone["id_masked"] or "",
+                f"was {gone['from_level']}",
             )
             for gone in changes.gone
         ]
-        if problems:
-            session.execute(insert(ReviewProblem), [p.model_dump(exclude={"id"}) for p in problems])
+        _bulk(connection, "review_problem", PROBLEM_INSERT, problems)
         session.flush()
         session.expunge(review)
     return review, changes
 
 
+def record_frame(result, secret: bytes) -> pd.DataFrame:
+    """The review's records as columns: masked, keyed, no name or number kept."""
+    people = result.people
+    return pd.DataFrame(
+        {
+            "row": people["row"].to_numpy(),
+            "person_key": person_keys(secret, people["id_number"].tolist()),
+            "person_id": people["person_id"].to_numpy(),
+            "name_masked": [mask_name(n) for n in people["name"]],
+            "id_masked": [mask_id_number(n) for n in people["id_number"]],
+            "category": people["category"].to_numpy(),
+            "risk_level": result.levels(),
+            "pattern": result.assessed.pattern,
+        }
+    ).astype({"person_key": object, "person_id": object, "name_masked": object})
+
+
+def _insert_records(connection, review_id: int, current: pd.DataFrame, result) -> None:
+    """The patterns once, then one short row per person pointing at its pattern (ORM
+    objects cost ~0.2 ms a row; JSON per row would be most of the bytes)."""
+    patterns = [
+        (
+            review_id,
+            k,
+            orjson.dumps(list(p.rule_ids)).decode(),
+            orjson.dumps([_action(i) for i in p.interventions]).decode(),
+            orjson.dumps([g["field"] for g in p.data_gaps]).decode(),
+        )
+        for k, p in enumerate(result.assessed.patterns)
+    ]
+    _bulk(connection, "review_pattern", PATTERN_INSERT, patterns)
+    scores = [p.score for p in result.assessed.patterns]
+    columns = [current[c].tolist() for c in RECORD_INSERT[1:-2]]
+    pattern = current["pattern"].tolist()
+    rows = (
+        (review_id, *values, scores[k], k) for *values, k in zip(*columns, pattern, strict=True)
+    )
+    _bulk(connection, "review_record", RECORD_INSERT, rows)
+
+
+PATTERN_INSERT = ("review_id", "pattern", "rule_ids", "interventions", "data_gaps")
+
+
+def _bulk(connection, table: str, columns: tuple[str, ...], rows) -> None:
+    """Rows (tuples) straight to the driver: COPY for PostgreSQL, executemany for SQLite."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with driver.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    driver.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 def records_of(session: Session, review_id: int, level: str | None = None) -> list[ReviewRecord]:
+    """A review's records in row order, each with its pattern's lists filled in."""
     statement = select(ReviewRecord).where(ReviewRecord.review_id == review_id)
     if level:
         statement = statement.where(ReviewRecord.risk_level == level)
-    return list(session.exec(statement.order_by(ReviewRecord.row)))
+    records = list(session.exec(statement.order_by(ReviewRecord.row)))
+    patterns = {
+        p.pattern: p
+        for p in session.exec(select(ReviewPattern).where(ReviewPattern.review_id == review_id))
+    }
+    for record in records:
+        shared = patterns.get(record.pattern)
+        if shared is not None:
+            record.rule_ids = shared.rule_ids
+            record.interventions = shared.interventions
+            record.data_gaps = shared.data_gaps
+        session.expunge(record)  # filled in for reading, never written back
+    return records
+
+
+def record_columns(session: Session, review_id: int) -> pd.DataFrame:
+    """What comparing quarters needs of a review's records, as columns (no ORM objects)."""
+    table = ReviewRecord.__table__
+    statement = (
+        sa.select(*(table.c[c] for c in RECORD_COLUMNS))
+        .where(table.c.review_id == review_id)
+        .order_by(table.c.row)
+    )
+    rows = session.connection().execute(statement).all()
+    return pd.DataFrame(rows, columns=list(RECORD_COLUMNS), dtype=object)
+
+
+def facts_of(session: Session, review_id: int) -> pd.DataFrame | None:
+    stored = session.get(ReviewFacts, review_id)
+    return None if stored is None else facts_blob.loads(stored.data)
 
 
 def changes_since_previous(session: Session, review: Review, records=None) -> Changes:
     previous = previous_review(session, review)
-    current = records if records is not None else records_of(session, review.id)
-    return compare(records_of(session, previous.id) if previous else [], current)
-
-
-def _records(review_id: int, result, secret: bytes, values: dict) -> list[SimpleNamespace]:
-    """Rows of review_record as plain namespaces (building ORM objects cost ~0.2 ms each)."""
-    records = []
-    for item in result.scored:
-        person, data = item.record.person, item.assessment
-        records.append(
-            SimpleNamespace(
-                review_id=review_id,
-                row=item.record.row,
-                person_key=person_key(secret, person.id_number),
-                person_id=person.person_id,
-                name_masked=mask_name(person.name),
-                id_masked=mask_id_number(person.id_number),
-                category=person.category,
-                risk_level=str(data["risk_level"]),
-                score=data["score"],
-                rule_ids=[f["rule_id"] for f in data["findings"]],
-                interventions=[_action(i) for i in data["interventions"]],
-                data_gaps=[g["field"] for g in data["data_gaps"]],
-                facts=build_fact(person, values),
-            )
-        )
-    return records
+    current = records if records is not None else record_columns(session, review.id)
+    return compare(record_columns(session, previous.id) if previous else [], current)
 
 
 def _action(item: dict) -> dict:
@@ -136,11 +230,9 @@ def _action(item: dict) -> dict:
     return {k: item[k] for k in keep}
 
 
-def _problems(review_id: int, result) -> list[ReviewProblem]:
+def _problems(review_id: int, result) -> list[tuple]:
     return [
-        ReviewProblem(
-            review_id=review_id, kind=kind, row=p.row, column=p.column[:512], reason=p.reason[:2000]
-        )
+        (review_id, kind, p.row, p.column[:512], p.reason[:2000])
         for kind, problems in result.problem_lists()
         for p in problems
     ]

@@ -19,7 +19,7 @@ from models.person import PERSON_ADAPTER
 from models.review_tables import Review
 from service.access import may_see, requires
 from service.problems import ProblemError, field_errors
-from service.store import records_of
+from service.store import facts_of, records_of
 
 router = APIRouter(prefix="/v1", tags=["simulations"])
 AnalystCaller = Annotated[Any, requires("analyst", "system")]
@@ -107,13 +107,14 @@ def _population(request: Request, caller, body: SimulationRequest, ruleset):
                     404, "Unknown review", f"no review {body.review_id} visible to this key"
                 )
             records = records_of(session, review.id)
-        if any(r.facts is None for r in records):
+            facts = facts_of(session, review.id)
+        if facts is None or len(facts) != len(records):
             raise ProblemError(
                 409,
                 "Review without facts",
                 "this review was stored before facts were kept; review the sheet again",
             )
-        return cohort.from_records(records, review, ruleset), []
+        return cohort.from_records(records, review, facts, ruleset), []
     if len(body.population) > limit:
         raise ProblemError(
             413, "Too many persons", f"{len(body.population)} persons; at most {limit}"

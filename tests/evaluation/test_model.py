@@ -225,8 +225,11 @@ def test_the_village_review_scores_with_the_model_column_wise(assessor, loaded):
         assessor.ruleset, assessor.engine, scorer_with(loaded, assessor.ruleset.values, high=0.0)
     )
     with_model = review(frame, everyone_high, township="寿春镇", village="01村", period="2026Q4")
-    assert rules_only.rows_in == with_model.rows_in == len(with_model.scored) == 300
-    for before, after in zip(rules_only.scored, with_model.scored, strict=True):
-        level, raised = before.assessment["risk_level"], after.assessment["risk_level"]
+    assert rules_only.rows_in == with_model.rows_in == with_model.scored == 300
+    for i in range(300):
+        level, raised = (
+            rules_only.assessment(i)["risk_level"],
+            with_model.assessment(i)["risk_level"],
+        )
         assert raised.rank == min(level.rank + 1, 2) if level.rank < 3 else raised == level
-        assert after.assessment["model"]["model_version"] == loaded.version
+        assert with_model.assessment(i)["model"]["model_version"] == loaded.version

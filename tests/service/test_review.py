@@ -25,8 +25,8 @@ def messy(assessor):
 
 def test_every_row_is_scored_or_rejected(messy):
     assert messy.rows_in == 11
-    assert len(messy.scored) + len(messy.rejected) == messy.rows_in
-    assert [s.record.row for s in messy.scored] == [2, 6, 9, 10, 11]
+    assert messy.scored + len(messy.rejected) == messy.rows_in
+    assert messy.people["row"].tolist() == [2, 6, 9, 10, 11]
 
 
 def test_rejections_name_row_column_and_reason(messy):
@@ -44,7 +44,7 @@ def test_unknown_headers_are_reported(messy):
 
 
 def test_policy_outcomes_of_the_scored_rows(messy):
-    by_row = {s.record.row: s.assessment for s in messy.scored}
+    by_row = {row: messy.assessment(i) for i, row in enumerate(messy.people["row"])}
     assert by_row[2]["risk_level"] == "critical"  # 10-year-old living alone (3.1.4)
     assert by_row[2]["interventions"][0]["department"] == "county_public_security"
     assert by_row[6]["risk_level"] == "high"  # poor, half-disabled elder (3.2.4)
@@ -67,11 +67,11 @@ def test_duplicate_identity_numbers_keep_the_first_row(assessor):
         }
     )
     result = review(frame, assessor, **PLACE)
-    assert [s.record.row for s in result.scored] == [2, 4]
+    assert result.people["row"].tolist() == [2, 4]
     assert [(p.row, p.reason) for p in result.quality.duplicates] == [
         (3, "duplicate identity number (first on row 2)")
     ]
-    assert result.rows_in == len(result.scored) + len(result.rejected) == 3
+    assert result.rows_in == result.scored + len(result.rejected) == 3
 
 
 def test_xlsx_with_an_identity_number_stored_as_a_number(assessor, tmp_path):
@@ -83,14 +83,14 @@ def test_xlsx_with_an_identity_number_stored_as_a_number(assessor, tmp_path):
     path = tmp_path / "v.xlsx"
     book.save(path)
     result = review(load_sheet(path.read_bytes(), path.name), assessor, **PLACE)
-    assert result.rows_in == 2 and len(result.scored) == 1
+    assert result.rows_in == 2 and result.scored == 1
     assert "lost digits" in {p.row: p for p in result.rejected}[3].reason
 
 
 def test_gb18030_csv(assessor):
     data = "类别,年龄,外出流浪乞讨\n老人,70,是\n".encode("gb18030")
     result = review(load_sheet(data, "v.csv"), assessor, **PLACE)
-    assert result.scored[0].assessment["risk_level"] == "critical"
+    assert result.assessment(0)["risk_level"] == "critical"
 
 
 def test_not_a_spreadsheet():
@@ -163,9 +163,11 @@ def test_cli_review(tmp_path):
         "--out",
         str(out),
     ]
-    result = CliRunner().invoke(app, args)
+    env = {"LIUSHOU_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}  # not the working dir
+    result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
     assert "rows_in 11, scored 5, rejected 6, critical 1" in result.stdout
+    assert (tmp_path / "store.db").exists()
     assert load_workbook(out)["summary"]["B2"].value == "寿春镇"
     bad = CliRunner().invoke(app, [*args[:6], "--period", "Q4", "--out", str(out)])
     assert bad.exit_code == 2 and "2026Q4" in bad.output

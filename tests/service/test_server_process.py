@@ -35,9 +35,14 @@ def _request(url: str, body: dict | None = None) -> tuple[int, dict]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    folder = tmp_path_factory.mktemp("server")
+    log_path = folder / "server.log"
     cli = Path(sys.executable).with_name("liushou")
-    env = {**os.environ, "LIUSHOU_LOG_LEVEL": "debug"}
+    env = {  # the store in the test's folder, not the working directory
+        **os.environ,
+        "LIUSHOU_LOG_LEVEL": "debug",
+        "LIUSHOU_DATABASE_URL": f"sqlite:///{folder / 'liushou.db'}",
+    }
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(cli), "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env

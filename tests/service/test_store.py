@@ -2,13 +2,14 @@
 
 import os
 import uuid
+import zlib
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.review_tables import Review, ReviewProblem, ReviewRecord
+from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewProblem, ReviewRecord
 from service import store
 from service.review import review
 from service.store import make_engine, migrate, person_key, save_review
@@ -104,9 +105,13 @@ def test_no_identity_number_is_stored(engine, assessor):
         SECRET,
     )
     with Session(engine) as session:
-        record = session.exec(select(ReviewRecord).where(ReviewRecord.review_id == stored.id)).one()
+        (record,) = store.records_of(session, stored.id)
+        stored_facts = session.get(ReviewFacts, stored.id).data
+        shared = session.exec(select(ReviewPattern)).all()
     assert record.person_key == person_key(SECRET, ELDER_A) != ELDER_A
-    assert ELDER_A not in str(record.model_dump())
+    assert store.person_keys(SECRET, [ELDER_A, None, ""]) == [record.person_key, None, None]
+    assert ELDER_A not in str(record.model_dump()) + str(shared)
+    assert ELDER_A.encode() not in zlib.decompress(stored_facts)
     assert record.risk_level == "critical" and record.rule_ids[0] == "elder.wandering_begging"
 
 
