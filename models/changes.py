@@ -55,8 +55,10 @@ def records_frame(records: Any) -> pd.DataFrame:
     if isinstance(records, pd.DataFrame):
         return records[list(RECORD_COLUMNS)]
     return pd.DataFrame(
-        {c: [getattr(r, c) for r in records] for c in RECORD_COLUMNS}, columns=RECORD_COLUMNS
-    ).astype(object)
+        {c: [getattr(r, c) for r in records] for c in RECORD_COLUMNS},
+        columns=RECORD_COLUMNS,
+        dtype=object,  # keeps None as None (pandas would infer "str" columns with NaN)
+    )
 
 
 def compare(previous: Any, current: Any) -> Changes:

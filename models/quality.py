@@ -26,12 +26,13 @@ class Quality:
     missing_values: list[Problem] = field(default_factory=list)
 
 
-def split_duplicates(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Keep the first row of each identity number; later rows are duplicates (不重报)."""
+def split_duplicates(table: pd.DataFrame) -> tuple[np.ndarray, list[Problem]]:
+    """Which rows to keep (the first row of each identity number), and the later rows as
+    duplicates (不重报)."""
     numbers = table["id_number"]
     later = (numbers.notna() & numbers.duplicated(keep="first")).to_numpy()
     if not later.any():
-        return table, []
+        return ~later, []
     first_row = table[~later & numbers.notna().to_numpy()].set_index("id_number")["row"]
     duplicates = [
         Problem(
@@ -41,7 +42,7 @@ def split_duplicates(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
         )
         for row, number in zip(table["row"][later], numbers[later], strict=True)
     ]
-    return table[~later].reset_index(drop=True), duplicates
+    return ~later, duplicates
 
 
 def check_quality(

@@ -8,7 +8,7 @@ parameter change on a stored review.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -43,15 +43,16 @@ class ReviewPublic(ReviewBase):
 
 class ReviewRecord(SQLModel, table=True):
     __tablename__ = "review_record"
+    __table_args__ = (Index("ix_review_record_review_level", "review_id", "risk_level"),)
     id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="review.id", index=True)
+    review_id: int = Field(foreign_key="review.id")
     row: int
-    person_key: str | None = Field(default=None, index=True, max_length=64)
+    person_key: str | None = Field(default=None, max_length=64)
     person_id: str | None = Field(default=None, max_length=128)
     name_masked: str | None = Field(default=None, max_length=64)
     id_masked: str | None = Field(default=None, max_length=32)
     category: str = Field(max_length=8)
-    risk_level: str = Field(index=True, max_length=8)
+    risk_level: str = Field(max_length=8)
     score: int
     rule_ids: list = Field(default_factory=list, sa_column=Column(JSON))
     interventions: list = Field(default_factory=list, sa_column=Column(JSON))

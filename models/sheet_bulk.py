@@ -100,8 +100,12 @@ class _Column:
     length: np.ndarray  # len() of text values, 0 otherwise
 
 
-def read_table(frame: pd.DataFrame, progress=None, today: date | None = None) -> TableRead:
-    """Read every row of a sheet whose cells are text; see the module's docstring."""
+def read_table(
+    frame: pd.DataFrame, progress=None, today: date | None = None, first: int = 0
+) -> TableRead:
+    """Read every row of a sheet whose cells are text; see the module's docstring.
+
+    ``first``: how many data rows came before this piece of the sheet (for row numbers)."""
     today = today or date.today()
     mapped = [(i, header_field(h)) for i, h in enumerate(frame.columns)]
     result = TableRead(rows_in=len(frame), table=pd.DataFrame())
@@ -123,11 +127,12 @@ def read_table(frame: pd.DataFrame, progress=None, today: date | None = None) ->
         progress(int(fast.sum() + blank.sum()))
     # dtype=object keeps None as None (pandas would infer "str" columns with NaN)
     table = pd.DataFrame({name: column[fast] for name, column in typed.items()}, dtype=object)
-    table.insert(0, "row", np.flatnonzero(fast) + HEADER_ROW + 1)
+    start = first + HEADER_ROW + 1  # the sheet row of this piece's first data row
+    table.insert(0, "row", np.flatnonzero(fast) + start)
     problems: list[Problem] = [
-        Problem(int(r) + HEADER_ROW + 1, "", "blank row") for r in np.flatnonzero(blank)
+        Problem(int(r) + start, "", "blank row") for r in np.flatnonzero(blank)
     ]
-    extra = _per_row(np.flatnonzero(slow), positions, frame, problems, progress)
+    extra = _per_row(np.flatnonzero(slow), positions, frame, problems, progress, start)
     if len(extra["row"]):
         rows = extra.pop("row")
         more = pd.DataFrame(extra, dtype=object)
@@ -289,11 +294,11 @@ def _dates(ymd: np.ndarray) -> np.ndarray:
     return made[codes]
 
 
-def _per_row(rows, positions, frame, problems, progress) -> dict[str, np.ndarray]:
+def _per_row(rows, positions, frame, problems, progress, start) -> dict[str, np.ndarray]:
     """The rows the column-wise checks left: read one by one, as read_rows does."""
     read = SheetRead(rows_in=len(rows))
     for offset in rows:
-        number = int(offset) + HEADER_ROW + 1
+        number = int(offset) + start
         row = frame.iloc[int(offset)].to_numpy(dtype=object)
         cells = {f: text for i, f in positions if (text := _text(row[i]))}
         _read_row(number, cells, read)

@@ -156,13 +156,17 @@ def review_command(
     from service.report_xlsx import write_report
     from service.review import review
     from service.settings import Settings
-    from service.sheets import SheetError, load_sheet
+    from service.sheets import SheetError, count_rows, load_sheet, sheet_chunks
 
     try:
-        frame = load_sheet(file.read_bytes(), file.name)
-        with typer.progressbar(length=len(frame), label="reading rows", file=sys.stderr) as bar:
+        chunks = sheet_chunks(file, file.name)  # a CSV is read from the file, in pieces
+        length = count_rows(file, file.name)
+        if length is None:  # an XLSX is read whole
+            chunks = [load_sheet(file.read_bytes(), file.name)]
+            length = len(chunks[0])
+        with typer.progressbar(length=length, label="reading rows", file=sys.stderr) as bar:
             result = review(
-                frame,
+                chunks,
                 configured_assessor(),
                 township=township,
                 village=village,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.changes import Changes
-from models.identity import mask_id_number, mask_name
 
 # Rows a report lists (xlsxwriter writes ~200,000 cells/s here; a village is far below)
 ACTION_LIMIT = 50_000  # action-list rows (most urgent first)
@@ -41,10 +40,8 @@ class ReportData:
 def from_result(result, show_personal: bool = False, changes: Changes | None = None) -> ReportData:
     """From a review just run; names and numbers masked unless ``show_personal``."""
     people = result.people
-    names, numbers = people["name"].to_numpy(), people["id_number"].to_numpy()
-    if not show_personal:
-        names = np.array([mask_name(n) for n in names], dtype=object)
-        numbers = np.array([mask_id_number(n) for n in numbers], dtype=object)
+    shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
+    names, numbers = (people[c].to_numpy() for c in shown)
     actions, total, departments = action_list(
         people["row"].to_numpy(),
         people["person_id"].to_numpy(),

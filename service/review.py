@@ -13,14 +13,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.identity import mask_id_number, mask_name
 from models.quality import Quality, check_quality, split_duplicates
 from models.sheet import Problem
 from models.sheet_bulk import read_table
+from rules.adapter import release_free_memory
 from rules.assess_bulk import Assessed, assess_table
 from rules.fact_table import fact_table
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 PEOPLE_COLUMNS = ["row", "person_id", "name", "id_number", "category", "age"]
+MASKED = ["name_masked", "id_masked"]  # added once: the store and the reports share them
 
 
 @dataclass
@@ -29,7 +32,7 @@ class ReviewResult:
     village: str
     period: str
     rows_in: int
-    people: pd.DataFrame  # the scored rows, in sheet order: PEOPLE_COLUMNS
+    people: pd.DataFrame  # the scored rows, in sheet order: PEOPLE_COLUMNS + MASKED
     facts: pd.DataFrame  # their encoded facts (rules.fact_table), same order
     assessed: Assessed  # their levels, patterns and model blocks, same order
     rejected: list[Problem] = field(default_factory=list)
@@ -88,26 +91,41 @@ def review(
 ) -> ReviewResult:
     if not PERIOD.match(period):
         raise ValueError(f"period {period!r} must look like 2026Q4")
-    read = read_table(frame, progress)
-    kept, duplicates = split_duplicates(read.table)
-    facts = fact_table(kept, assessor.ruleset.values)
+    chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
+    rows_in, people, facts, rejected, ignored = 0, [], [], [], []
+    for chunk in chunks:  # a large CSV comes in pieces: only its people and facts are kept
+        read = read_table(chunk, progress, first=rows_in)
+        rows_in += read.rows_in
+        people.append(read.table[PEOPLE_COLUMNS])
+        facts.append(fact_table(read.table, assessor.ruleset.values))
+        rejected += read.rejected
+        ignored = ignored or read.ignored_columns
+        del read
+        release_free_memory()  # each piece's cells are garbage now
+    table = pd.concat(people, ignore_index=True) if people else pd.DataFrame(columns=PEOPLE_COLUMNS)
+    keep, duplicates = split_duplicates(table)
+    kept = table[keep].reset_index(drop=True)
+    # dtype=object: pandas would infer "str" and turn None into NaN
+    kept["name_masked"] = pd.Series([mask_name(n) for n in kept["name"]], dtype=object)
+    kept["id_masked"] = pd.Series([mask_id_number(n) for n in kept["id_number"]], dtype=object)
+    facts = pd.concat(facts, ignore_index=True)[keep].reset_index(drop=True)
     assessed = assess_table(assessor, facts)
     result = ReviewResult(
         township,
         village,
         period,
-        read.rows_in,
-        kept[PEOPLE_COLUMNS].reset_index(drop=True),
+        rows_in,
+        kept,
         facts,
         assessed,
-        sorted(read.rejected + duplicates, key=lambda p: p.row),
-        ignored_columns=read.ignored_columns,
+        sorted(rejected + duplicates, key=lambda p: p.row),
+        ignored_columns=ignored,
     )
     fields = [[g["field"] for g in p.data_gaps] for p in assessed.patterns]
     with_gaps = np.array([bool(f) for f in fields] + [False])
     rows = result.people["row"].to_numpy()
     chosen = np.flatnonzero(with_gaps[assessed.pattern]) if len(kept) else []
     gaps = [(rows[i], fields[assessed.pattern[i]]) for i in chosen]
-    result.quality = check_quality(kept, read.rejected, duplicates, gaps)
+    result.quality = check_quality(kept, rejected, duplicates, gaps)
     assert result.rows_in == result.scored + len(result.rejected), "a row was lost"
     return result

@@ -1,6 +1,8 @@
 """Reading CSV and XLSX files into a frame of cell texts, and the blank template."""
 
+import codecs
 import io
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -52,15 +54,70 @@ def _cell_text(value: object, is_id: bool) -> str:
     return str(value)
 
 
+CHUNK_ROWS = 100_000  # rows read at a time from a large CSV (memory stays bounded)
+
+
+def sheet_chunks(
+    source: bytes | Path, filename: str, rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The sheet in pieces of ``rows``: a CSV (bytes or a file's path) is never held whole
+    as text; an XLSX comes whole."""
+    if Path(filename).suffix.lower() != ".csv":
+        data = source.read_bytes() if isinstance(source, Path) else source
+        yield load_sheet(data, filename)
+        return
+    try:
+        handle = source if isinstance(source, Path) else io.BytesIO(source)
+        yield from pd.read_csv(handle, chunksize=rows, **_csv_options(source))
+    except (ValueError, KeyError, OSError) as exc:
+        raise SheetError(f"{filename}: cannot be read ({exc})") from exc
+
+
+def count_rows(source: bytes | Path, filename: str) -> int | None:
+    """About how many data rows a CSV has (for a progress bar); None for XLSX."""
+    if Path(filename).suffix.lower() != ".csv":
+        return None
+    lines, last = 0, b""
+    for block in _blocks(source):
+        lines += block.count(b"\n")
+        last = block[-1:] or last
+    return max(lines - 1 + (last != b"\n"), 0)
+
+
+def _blocks(source: bytes | Path, size: int = 1 << 20) -> Iterator[bytes]:
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            while block := handle.read(size):
+                yield block
+        return
+    for start in range(0, len(source), size):
+        yield source[start : start + size]
+
+
 def _read_csv(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), **_csv_options(data))
+
+
+def _csv_options(source: bytes | Path) -> dict:
+    return {
+        "encoding": _encoding(source),
+        "dtype": str,
+        "keep_default_na": False,
+        "skip_blank_lines": False,
+    }
+
+
+def _encoding(source: bytes | Path) -> str:
+    """UTF-8 (with or without BOM) or GB18030, checked block by block (no copy of the text)."""
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = data.decode(encoding)
+            for block in _blocks(source):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
+        return encoding
     raise ValueError("not UTF-8 or GB18030 text")
 
 

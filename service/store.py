@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
 from models.changes import RECORD_COLUMNS, Changes, compare
-from models.identity import mask_id_number, mask_name
 from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewRecord
+from rules.adapter import release_free_memory
 from service import facts_blob
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -47,17 +47,9 @@ def person_key(secret: bytes, id_number: str | None) -> str | None:
 
 
 def person_keys(secret: bytes, numbers) -> list[str | None]:
-    """``person_key`` for many numbers: the keyed state is set up once and copied."""
-    keyed = hmac.new(secret, digestmod=hashlib.sha256)
-    out = []
-    for number in numbers:
-        if not number:
-            out.append(None)
-            continue
-        mac = keyed.copy()
-        mac.update(number.encode())
-        out.append(mac.hexdigest())
-    return out
+    """``person_key`` for many numbers."""
+    digest = hmac.digest  # one C call per number
+    return [digest(secret, n.encode(), "sha256").hex() if n else None for n in numbers]
 
 
 RECORD_INSERT = (
@@ -114,6 +106,7 @@ def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review,
         _bulk(connection, "review_problem", PROBLEM_INSERT, problems)
         session.flush()
         session.expunge(review)
+    release_free_memory()  # the rows written are garbage now
     return review, changes
 
 
@@ -123,15 +116,16 @@ def record_frame(result, secret: bytes) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "row": people["row"].to_numpy(),
-            "person_key": person_keys(secret, people["id_number"].tolist()),
+            "person_key": person_keys(secret, people["id_number"]),
             "person_id": people["person_id"].to_numpy(),
-            "name_masked": [mask_name(n) for n in people["name"]],
-            "id_masked": [mask_id_number(n) for n in people["id_number"]],
+            "name_masked": people["name_masked"].to_numpy(),
+            "id_masked": people["id_masked"].to_numpy(),
             "category": people["category"].to_numpy(),
             "risk_level": result.levels(),
             "pattern": result.assessed.pattern,
-        }
-    ).astype({"person_key": object, "person_id": object, "name_masked": object})
+        },
+        dtype=object,  # keeps None as None (pandas would infer "str" columns with NaN)
+    )
 
 
 def _insert_records(connection, review_id: int, current: pd.DataFrame, result) -> None:

@@ -14,7 +14,7 @@ from service.report_html import render_html
 from service.report_xlsx import write_report
 from service.review import review as run_review
 from service.routers.templates import XLSX
-from service.sheets import SheetError, load_sheet
+from service.sheets import SheetError, sheet_chunks
 from service.store import changes_since_previous, records_of, save_review
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
@@ -41,12 +41,14 @@ def create_review(
 ) -> dict:
     if not may_see(caller, township, village):
         raise ProblemError(403, "Not your village", "a village key reviews its own village only")
+    state = request.app.state
     try:
-        frame = load_sheet(file.file.read(), file.filename or "upload")
+        chunks = sheet_chunks(file.file.read(), file.filename or "upload")
+        result = run_review(
+            chunks, state.assessor, township=township, village=village, period=period
+        )
     except SheetError as exc:
         raise ProblemError(422, "Unreadable spreadsheet", str(exc)) from None
-    state = request.app.state
-    result = run_review(frame, state.assessor, township=township, village=village, period=period)
     secret = state.settings.person_key_secret.get_secret_value().encode()
     review, changes = save_review(state.store, result, state.assessor.ruleset, secret)
     return {
