@@ -83,13 +83,13 @@ def main() -> None:
     result = review(chunks, assessor, township="寿春镇", village="城东村", period="2026Q4")
     stages["read, validate, score"] = time.perf_counter() - start
     print(
-        f"  after scoring: RSS now {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr
+        f"  after scoring: RSS {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr
     )
     t = time.perf_counter()
     _, changes = save_review(engine, result, assessor.ruleset, b"bench")
     stages["store"] = time.perf_counter() - t
     print(
-        f"  after storing: RSS now {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr
+        f"  after storing: RSS {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr
     )
     t = time.perf_counter()
     write_report(from_result(result, changes=changes), Path(tempfile.mkdtemp()) / "report.xlsx")

@@ -191,10 +191,13 @@ def _enum(name: str, kind: type[Enum], text: str) -> str:
     raise ValueError(f"{text!r} is not one of {allowed}")
 
 
+_EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with long numbers
+
+
 def _id_text(text: str) -> str:
     if (
         NUMERIC_ID_MARK in text
-        or re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text)
+        or _EXPONENT.fullmatch(text)
         or text.endswith(".0")
     ):
         raise ValueError(

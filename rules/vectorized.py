@@ -75,15 +75,14 @@ def encode(frame: pd.DataFrame) -> pd.DataFrame:
         if name not in frame:
             continue
         column = frame[name]
-        if name in vocab:
-            codes = column.map(vocab[name])
-        elif kinds[name] == "bool":
-            codes = column.map(_BOOL_CODES)
-        else:
-            values = column.astype(object)
-            columns[name] = pd.to_numeric(values.where(values.notna(), np.nan)).astype("float64")
+        if name in vocab or kinds[name] == "bool":
+            # codes by hashing against the vocabulary (False, True for booleans); -1 otherwise
+            known = list(vocab[name]) if name in vocab else [False, True]
+            codes = pd.Categorical(column.astype(object), categories=known).codes
+            columns[name] = codes.astype(np.int8)
             continue
-        columns[name] = codes.fillna(UNKNOWN_CODE).astype(np.int8).to_numpy()
+        values = column.astype(object)
+        columns[name] = pd.to_numeric(values.where(values.notna(), np.nan)).astype("float64")
     return pd.DataFrame(columns, index=frame.index)
 
 

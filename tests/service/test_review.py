@@ -171,3 +171,38 @@ def test_cli_review(tmp_path):
     assert load_workbook(out)["summary"]["B2"].value == "寿春镇"
     bad = CliRunner().invoke(app, [*args[:6], "--period", "Q4", "--out", str(out)])
     assert bad.exit_code == 2 and "2026Q4" in bad.output
+
+
+def test_a_sheet_read_in_pieces_gives_the_same_review(assessor, tmp_path):
+    from fixtures.population import population, with_identities
+    from service.sheets import count_rows, sheet_chunks
+    from tests.models.test_sheet_bulk import as_sheet
+
+    frame = as_sheet(with_identities(population(2500, seed=4), seed=4))
+    frame.iloc[1800] = frame.iloc[10]  # a duplicate in a later piece
+    frame.iat[2100, frame.columns.get_loc("age")] = "abc"  # a bad cell
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    whole = review(load_sheet(path.read_bytes(), path.name), assessor, **PLACE)
+    pieces = review(sheet_chunks(path, path.name, rows=700), assessor, **PLACE)
+    assert count_rows(path, path.name) == 2500
+    assert pieces.counts() == whole.counts() and pieces.rows_in == 2500
+    assert pieces.people["row"].tolist() == whole.people["row"].tolist()
+    assert pieces.levels().tolist() == whole.levels().tolist()
+    for (kind, a), (_, b) in zip(pieces.problem_lists(), whole.problem_lists(), strict=True):
+        assert [(p.row, p.reason) for p in a] == [(p.row, p.reason) for p in b], kind
+    assert [p.row for p in pieces.quality.duplicates] == [1802]
+    assert 2102 in [p.row for p in pieces.rejected]
+
+
+def test_reports_list_the_most_urgent_first_up_to_a_limit(messy, monkeypatch):
+    from service import report_data
+
+    full = from_result(messy)
+    monkeypatch.setattr(report_data, "ACTION_LIMIT", 3)
+    cut = from_result(messy)
+    assert cut.actions == full.actions[:3] and cut.actions_total == full.actions_total > 3
+    buffer = io.BytesIO()
+    write_report(cut, buffer)
+    summary = [row[0] for row in load_workbook(buffer)["summary"].iter_rows(values_only=True)]
+    assert any("仅列出最紧急的 3 行" in str(cell) for cell in summary)

@@ -140,3 +140,18 @@ def test_migrations_match_the_models(engine):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
+
+
+def test_people_without_identity_numbers_are_stored_with_nulls(engine, assessor):
+    result = _quarter(
+        assessor, "2026Q3", [["老人", "", "是", "", ""], ["老人", ELDER_B, "", "", ""]]
+    )
+    stored, changes = save_review(engine, result, assessor.ruleset, SECRET)
+    with Session(engine) as session:
+        first, second = store.records_of(session, stored.id)
+    assert first.person_key is None and first.id_masked is None and first.name_masked is None
+    assert second.person_key == person_key(SECRET, ELDER_B)
+    assert changes.untracked == 1 and changes.counts()["new"] == 1
+    assert (
+        changes.new[0]["from_level"] is None and changes.new[0]["id_masked"] == "342422**********45"
+    )

@@ -1,0 +1,49 @@
+"""Facts and assessments for a whole table against the per-person functions."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fixtures.generate import generate
+from fixtures.population import population, with_identities
+from models.sheet import read_rows
+from models.sheet_bulk import read_table
+from rules.assess_bulk import assess_table
+from rules.fact_table import fact_table
+from rules.facts import build_fact
+from rules.vectorized import fact_frame
+from tests.models.test_sheet_bulk import as_sheet
+
+
+@pytest.fixture(scope="module", params=["county", "coverage"])
+def sheet(request):
+    if request.param == "county":
+        return as_sheet(with_identities(population(4000, seed=7), seed=7))
+    return as_sheet(pd.DataFrame(generate(4000, seed=8)))
+
+
+def test_fact_table_equals_build_fact(sheet, ruleset):
+    persons = [r.person for r in read_rows(sheet).records]
+    expected = fact_frame([build_fact(p, ruleset.values) for p in persons])
+    got = fact_table(read_table(sheet).table, ruleset.values)
+    for column in got.columns:
+        values = got[column].to_numpy()
+        if column in expected:
+            np.testing.assert_array_equal(values, expected[column].to_numpy(), column)
+            assert values.dtype == expected[column].dtype
+        else:  # a field no person of this sheet has: unknown for everyone
+            assert ((values == -1) if values.dtype == np.int8 else np.isnan(values)).all()
+
+
+def test_assess_table_equals_assess_many(sheet, assessor):
+    persons = [r.person for r in read_rows(sheet).records]
+    expected = assessor.assess_many(persons)
+    assessed = assess_table(assessor, fact_table(read_table(sheet).table, assessor.ruleset.values))
+    score = assessed.score()
+    assert len(assessed.patterns) < len(persons)  # shared, not one per person
+    for i, one in enumerate(expected):
+        pattern = assessed.patterns[assessed.pattern[i]]
+        assert assessed.level[i] == one["risk_level"] and score[i] == one["score"]
+        assert list(pattern.rule_ids) == [f["rule_id"] for f in one["findings"]]
+        assert pattern.interventions == one["interventions"]
+        assert pattern.data_gaps == one["data_gaps"]
