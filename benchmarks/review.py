@@ -82,15 +82,11 @@ def main() -> None:
     chunks = sheet_chunks(data, "people.csv")  # from the file, as `liushou review` reads it
     result = review(chunks, assessor, township="寿春镇", village="城东村", period="2026Q4")
     stages["read, validate, score"] = time.perf_counter() - start
-    print(
-        f"  after scoring: RSS {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr
-    )
+    print(f"  after scoring: RSS {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr)
     t = time.perf_counter()
     _, changes = save_review(engine, result, assessor.ruleset, b"bench")
     stages["store"] = time.perf_counter() - t
-    print(
-        f"  after storing: RSS {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr
-    )
+    print(f"  after storing: RSS {rss_now():,.0f} MB, peak {peak_rss():,.0f} MB", file=sys.stderr)
     t = time.perf_counter()
     write_report(from_result(result, changes=changes), Path(tempfile.mkdtemp()) / "report.xlsx")
     stages["report"] = time.perf_counter() - t

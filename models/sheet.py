@@ -195,11 +195,7 @@ _EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with
 
 
 def _id_text(text: str) -> str:
-    if (
-        NUMERIC_ID_MARK in text
-        or _EXPONENT.fullmatch(text)
-        or text.endswith(".0")
-    ):
+    if NUMERIC_ID_MARK in text or _EXPONENT.fullmatch(text) or text.endswith(".0"):
         raise ValueError(
             "the identity number was stored as a number and lost digits: format the column as text"
         )
