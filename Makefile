@@ -42,7 +42,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/batch.py
-	$(BIN)/python benchmarks/review.py --rows 20000
+	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
 
