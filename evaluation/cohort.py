@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from models.identity import mask_id_number, mask_name
+from rules.fact_table import fact_table
 from rules.facts import build_fact
 from rules.vectorized import CATEGORIES, UNKNOWN_CODE, fact_frame
 
@@ -73,6 +74,25 @@ def from_persons(
         }
     )
     return Cohort(frame, people, _gaps(frame, ruleset), _outcome(outcome), _hash(source, frame))
+
+
+def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = "") -> Cohort:
+    """From a column-wise table (models.sheet_bulk): facts by rules.fact_table."""
+    frame = fact_table(table, ruleset.values)
+    people = pd.DataFrame(
+        {
+            "row": table["row"].to_numpy(),
+            "person_id": table["person_id"].to_numpy(),
+            "name": [mask_name(n) for n in table["name"]],
+            "id_number": [mask_id_number(n) for n in table["id_number"]],
+            "township": [t or "" for t in table["township"]],
+            "village": [v or "" for v in table["village"]],
+        },
+        dtype=object,
+    )
+    return Cohort(
+        frame, people, _gaps(frame, ruleset), _outcome(outcome), sha256 or _hash(None, frame)
+    )
 
 
 def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) -> Cohort:

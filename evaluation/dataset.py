@@ -15,6 +15,8 @@ import pandas as pd
 
 from evaluation import features
 from evaluation.sheet_input import read
+from rules.assess_bulk import assess_table
+from rules.fact_table import fact_table
 from rules.facts import build_fact
 from rules.vectorized import fact_frame
 
@@ -77,9 +79,32 @@ def age_band(category: str, age: int | None) -> str:
     return f"{category} {label}"
 
 
+def from_table(table: pd.DataFrame, outcomes, assessor: Any, sha256: str = "") -> Dataset:
+    """The same, from a column-wise table (models.sheet_bulk): no person objects."""
+    facts = fact_table(table, assessor.ruleset.values)
+    assessed = assess_table(assessor, facts)
+    score = assessed.score().astype(float)
+    rank = np.array([level.rank for level in assessed.level], dtype=float)
+    category, age = table["category"].to_numpy(), table["age"].to_numpy()
+    return Dataset(
+        X=features.matrix(facts),
+        y=np.asarray(outcomes, dtype=np.int8),
+        groups=pd.DataFrame(
+            {
+                "sex": [s or "unknown" for s in table["sex"]],
+                "age_band": [age_band(c, a) for c, a in zip(category, age, strict=True)],
+                "township": [t or "unknown" for t in table["township"]],
+            }
+        ),
+        rule_score=score,
+        rule_rank=rank * 1000 + score,
+        sha256=sha256,
+    )
+
+
 def from_sheet(path: str | Path, assessor: Any) -> Dataset:
     """Read a labelled sheet; the data hash is the sha256 of the file's bytes."""
     sheet = read(path, require_outcome=True)
-    dataset = from_persons(sheet.persons, sheet.outcomes, assessor, sheet.sha256)
+    dataset = from_table(sheet.table, sheet.outcomes, assessor, sheet.sha256)
     dataset.skipped = sheet.rejected
     return dataset

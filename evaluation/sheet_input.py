@@ -1,55 +1,68 @@
 """A population spreadsheet read for analysis, exactly as a village review reads it.
 
-Every row ends as a person or a rejection (sheet row and reason). An ``outcome``
-column (0/1, a serious adverse event within 12 months) is optional unless
-required; where present, a row whose outcome is not 0 or 1 is rejected too.
+Column-wise and in pieces (``models.sheet_bulk``, ``service.sheets.sheet_chunks``):
+every row ends in the table or as a rejection (sheet row and reason). An
+``outcome`` column (0/1, a serious adverse event within 12 months) is optional
+unless required; where present, a row whose outcome is not 0 or 1 is rejected too.
 """
 
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.sheet import HEADER_ROW, read_rows
-from service.sheets import load_sheet
+import numpy as np
+import pandas as pd
+
+from models.sheet_bulk import read_table
+from service.sheets import sheet_chunks
 
 OUTCOME = "outcome"
 
 
 @dataclass
 class Labelled:
-    persons: list
-    rows: list[int]
-    outcomes: list[int] | None
+    table: pd.DataFrame  # accepted rows: "row" and every contract field (models.sheet_bulk)
+    outcomes: np.ndarray | None  # 0/1 per row of ``table``, when the sheet has the column
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
     sha256: str = ""
-    data: bytes = b""
 
 
 def read(path: str | Path, require_outcome: bool = False) -> Labelled:
     """Raises ValueError (or service.sheets.SheetError) when the file cannot be used at all."""
-    data = Path(path).read_bytes()
-    frame = load_sheet(data, Path(path).name)
-    column = next((c for c in frame.columns if str(c).strip().lower() == OUTCOME), None)
-    if column is None and require_outcome:
-        raise ValueError(f"{Path(path).name} has no {OUTCOME!r} column (0 or 1 for each person)")
-    read_result = read_rows(frame)
-    rejected = [(p.row, p.reason) for p in read_result.rejected]
-    labels = None if column is None else frame[column].astype(str).str.strip().to_numpy()
-    persons, rows, outcomes = [], [], []
-    for record in read_result.records:
-        if labels is not None:
-            label = labels[record.row - HEADER_ROW - 1]
-            if label not in ("0", "1"):
-                rejected.append((record.row, f"{OUTCOME} {label!r} is not 0 or 1"))
-                continue
-            outcomes.append(int(label))
-        persons.append(record.person)
-        rows.append(record.row)
+    path = Path(path)
+    tables, outcomes, rejected, offset, labelled = [], [], [], 0, None
+    for chunk in sheet_chunks(path, path.name):
+        column = next((c for c in chunk.columns if str(c).strip().lower() == OUTCOME), None)
+        labelled = column is not None
+        if not labelled and require_outcome:
+            raise ValueError(f"{path.name} has no {OUTCOME!r} column (0 or 1 for each person)")
+        read_result = read_table(chunk, first=offset)
+        rejected += [(p.row, p.reason) for p in read_result.rejected]
+        table = read_result.table
+        if labelled:
+            labels = chunk[column].astype(str).str.strip().to_numpy()
+            label = labels[table["row"].to_numpy() - offset - 2]  # sheet row -> chunk position
+            good = np.isin(label, ["0", "1"])
+            rejected += [
+                (int(r), f"{OUTCOME} {v!r} is not 0 or 1")
+                for r, v in zip(table["row"][~good], label[~good], strict=True)
+            ]
+            table = table[good]
+            outcomes.append(label[good].astype(np.int8))
+        tables.append(table)
+        offset += len(chunk)
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return Labelled(
-        persons,
-        rows,
-        outcomes if labels is not None else None,
+        table,
+        np.concatenate(outcomes) if labelled and outcomes else None,
         sorted(rejected),
-        hashlib.sha256(data).hexdigest(),
-        data,
+        _sha256(path),
     )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

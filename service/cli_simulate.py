@@ -37,9 +37,7 @@ def simulate(
     except (overrides.OverrideError, SheetError, ValueError) as exc:
         typer.echo(f"simulate: {exc}", err=True)
         raise typer.Exit(2) from None
-    population = cohort.from_persons(
-        sheet.persons, ruleset, sheet.outcomes, sheet.rows, source=sheet.data
-    )
+    population = cohort.from_table(sheet.table, ruleset, sheet.outcomes, sheet.sha256)
     typer.echo(
         f"{len(population):,} persons scored, {len(sheet.rejected):,} rows rejected "
         f"(population sha256 {population.sha256[:12]}…, ruleset {ruleset.sha256[:12]}…)"
