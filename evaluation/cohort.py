@@ -18,19 +18,10 @@ import numpy as np
 import pandas as pd
 
 from models.identity import mask_id_number, mask_name
-from rules.fact_table import fact_table
+from rules.assess_bulk import gap_bits
+from rules.fact_table import PCT_OF_LINE, fact_table, pct_of_line
 from rules.facts import build_fact
-from rules.vectorized import CATEGORIES, UNKNOWN_CODE, fact_frame
-
-LINE = "income.subsistence_line"
-# derived fact -> the income it is a percentage of (models.derive.pct_of_line)
-PCT_OF_LINE = {
-    "household_income_pct_of_line": ("household_income_per_capita", CATEGORIES),
-    "income_pct_of_line": ("annual_income", ("elder",)),
-}
-# Tunable parameters a derived fact depends on; the tests perturb every tunable
-# parameter and compare with rules.facts.build_fact, so a new dependency cannot hide.
-DERIVED_FROM = {LINE: tuple(PCT_OF_LINE)}
+from rules.vectorized import CATEGORIES, fact_frame
 
 
 @dataclass
@@ -45,16 +36,15 @@ class Cohort:
         return len(self.facts)
 
     def facts_for(self, values: dict[str, Any]) -> pd.DataFrame:
-        """The facts under ``values``: the derived facts recomputed column-wise."""
+        """The facts under ``values``: the percentages of the subsistence line, the only
+        derived facts a tunable parameter moves, recomputed column-wise (a test perturbs
+        every tunable parameter against rules.facts.build_fact, so another cannot hide)."""
         frame = self.facts.copy(deep=False)
         category = frame["category"].to_numpy()
         for derived, (income, categories) in PCT_OF_LINE.items():
-            if income not in frame:
-                continue
-            money = frame[income].to_numpy()
-            pct = np.floor_divide(money * 100, values[LINE])  # floored, as pct_of_line
-            applies = np.isin(category, [CATEGORIES.index(c) for c in categories])
-            frame[derived] = np.where(applies & ~np.isnan(money), pct, np.nan)
+            if income in frame:
+                applies = np.isin(category, [CATEGORIES.index(c) for c in categories])
+                frame[derived] = pct_of_line(frame[income].to_numpy(), applies, values)
         return frame
 
 
@@ -118,12 +108,7 @@ def _frame(facts: list[dict]) -> pd.DataFrame:
 
 def _gaps(frame: pd.DataFrame, ruleset: Any) -> np.ndarray:
     """As rules.assess: a value a safety rule of the person's category needs is unknown."""
-    gaps = np.zeros(len(frame), dtype=bool)
-    category = frame["category"].to_numpy()
-    for code, name in enumerate(CATEGORIES):
-        for field in ruleset.data_gaps.get(name, {}):
-            gaps |= (category == code) & unknown(frame, field)
-    return gaps
+    return gap_bits(ruleset, frame)[0] != 0
 
 
 def _outcome(outcome) -> np.ndarray | None:
@@ -139,10 +124,3 @@ def _hash(source: bytes | None, frame: pd.DataFrame) -> str:
         digest.update(name.encode())
         digest.update(np.ascontiguousarray(frame[name].to_numpy()).tobytes())
     return digest.hexdigest()
-
-
-def unknown(frame: pd.DataFrame, field: str) -> np.ndarray:
-    if field not in frame:
-        return np.ones(len(frame), dtype=bool)
-    column = frame[field].to_numpy()
-    return column == UNKNOWN_CODE if column.dtype == np.int8 else np.isnan(column)

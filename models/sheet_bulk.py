@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from stdnum import numdb
 
 from models.columns import header_field
+from models.identity import check_characters
 from models.person import INPUT_MODELS, MAX_AGE
 from models.sheet import (
     HEADER_ROW,
@@ -40,8 +41,6 @@ from models.sheet import (
 )
 
 _ID = re.compile(r"^\d{17}[\dX]$")
-_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_CHECK = np.array(list("10X98765432"))
 # Fields whose parse_cell is the text itself (free text: names, places, ids of the caller)
 _AS_TEXT = frozenset({"name", "person_id", "township", "village"})
 
@@ -248,7 +247,7 @@ def _identity(typed: dict[str, np.ndarray], today: date) -> np.ndarray:
             chars = np.frombuffer("".join(numbers[good]).encode("ascii"), dtype=np.uint8)
             chars = chars.reshape(len(good), 18)
             digits = chars[:, :17].astype(np.int64) - ord("0")
-            checks = _CHECK[(digits @ _WEIGHTS) % 11] == chars[:, 17].view("S1").astype(str)
+            checks = check_characters(digits) == chars[:, 17].view("S1").astype(str)
             ymd = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1))
             real = _real_dates(ymd)
             regions = digits[:, :6] @ (10 ** np.arange(5, -1, -1))

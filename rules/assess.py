@@ -13,7 +13,7 @@ from rules.conditions import fields_of
 from rules.facts import build_fact
 from rules.loader import Rule, RuleSet, load_ruleset
 from rules.routing import action_templates, route
-from rules.scoring import final_level, with_model
+from rules.scoring import apply_model, final_level
 from rules.vectorized import evaluate, fact_frame, fired_lists
 
 VERIFY_ACTION = "verify_data"
@@ -71,9 +71,7 @@ class Assessor:
         score = sum(f["points"] for f in findings)
         level = final_level([rule.level for rule in fired], score, person.category, values)
         if model is not None:
-            raised = with_model(level, model["band"])
-            model = {**model, "raised_from": level if raised != level else None}
-            level = raised
+            level, model = apply_model(level, model)
         gaps = self._gaps(person.category, fact)
         extra = [VERIFY_ACTION] if gaps else []
         return {

@@ -16,8 +16,8 @@ import pandas as pd
 
 from rules.assess import VERIFY_ACTION
 from rules.routing import route
-from rules.scoring import final_level, with_model
-from rules.vectorized import CATEGORIES, UNKNOWN_CODE, evaluate
+from rules.scoring import apply_model, final_level
+from rules.vectorized import CATEGORIES, RuleMatrix, evaluate, unknown
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Assessed:
 def assess_table(assessor: Any, facts: pd.DataFrame) -> Assessed:
     ruleset = assessor.ruleset
     keys = evaluate(ruleset, facts).keys
-    gaps, needed = _gap_bits(ruleset, facts)
+    gaps, needed = gap_bits(ruleset, facts)
     category = facts["category"].to_numpy().astype(np.int64)
     if keys.shape[1] == 1:
         fired, _ = pd.factorize(keys[:, 0])
@@ -54,8 +54,10 @@ def assess_table(assessor: Any, facts: pd.DataFrame) -> Assessed:
     codes, _ = pd.factorize(combined)
     first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each pattern's first row
+    fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
     patterns = [
-        _pattern(assessor, CATEGORIES[category[row]], keys[row], gaps[row], needed) for row in first
+        _pattern(assessor, CATEGORIES[category[row]], fired, gaps[row], needed)
+        for row, fired in zip(first, fires, strict=True)
     ]
     level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
     blocks = None
@@ -63,32 +65,26 @@ def assess_table(assessor: Any, facts: pd.DataFrame) -> Assessed:
         blocks = assessor.model.blocks(facts)
         for i, block in enumerate(blocks):
             if block is not None:
-                raised = with_model(level[i], block["band"])
-                blocks[i] = {**block, "raised_from": level[i] if raised != level[i] else None}
-                level[i] = raised
+                level[i], blocks[i] = apply_model(level[i], block)
     return Assessed(codes, patterns, level, blocks)
 
 
-def _gap_bits(ruleset: Any, facts: pd.DataFrame) -> tuple[np.ndarray, dict]:
-    """Bit j set: the j-th needed field of the person's category is unknown."""
+def gap_bits(ruleset: Any, facts: pd.DataFrame) -> tuple[np.ndarray, dict]:
+    """Bit j set: the j-th needed field of the person's category is unknown (as
+    ``Assessor._gaps``); nonzero means the person gets ``verify_data``."""
     bits = np.zeros(len(facts), dtype=np.int64)
     category = facts["category"].to_numpy()
     needed = {c: list(ruleset.data_gaps.get(c, {})) for c in CATEGORIES}
     for code, name in enumerate(CATEGORIES):
         rows = category == code
         for j, field in enumerate(needed[name]):
-            if field in facts:
-                column = facts[field].to_numpy()
-                unknown = column == UNKNOWN_CODE if column.dtype == np.int8 else np.isnan(column)
-            else:
-                unknown = np.ones(len(facts), dtype=bool)
-            bits[rows & unknown] |= 1 << j
+            bits[rows & unknown(facts, field)] |= 1 << j
     return bits, needed
 
 
-def _pattern(assessor: Any, category: str, words: np.ndarray, gaps: int, needed: dict) -> Pattern:
+def _pattern(assessor: Any, category: str, fires: np.ndarray, gaps: int, needed: dict) -> Pattern:
     ruleset = assessor.ruleset
-    fired = [rule for j, rule in enumerate(ruleset.rules) if int(words[j // 64]) >> (j % 64) & 1]
+    fired = [rule for rule, fire in zip(ruleset.rules, fires, strict=True) if fire]
     values = ruleset.values
     score = sum(values[rule.points] for rule in fired if rule.points)
     level = final_level([rule.level for rule in fired], score, category, values)

@@ -14,9 +14,14 @@ import pandas as pd
 from models.derive import UNABLE_PARENT
 from models.fields import NOT_FACTS
 from models.sheet_bulk import ymd_numbers
-from rules.vectorized import encode, fact_fields
+from rules.vectorized import CATEGORIES, encode, fact_fields
 
 LINE = "income.subsistence_line"
+# derived fact -> the income it is a percentage of, and the categories that have it
+PCT_OF_LINE = {
+    "household_income_pct_of_line": ("household_income_per_capita", CATEGORIES),
+    "income_pct_of_line": ("annual_income", ("elder",)),
+}
 
 
 def fact_table(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
@@ -33,10 +38,11 @@ def fact_table(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
     left[elder] = _elder_left_behind(table, age, values["elder.age"])[elder]
     left[woman] = table["husband_migrant"].to_numpy()[woman]
     facts["left_behind"] = left
-    facts["household_income_pct_of_line"] = _pct(table["household_income_per_capita"], values)
+    for derived, (income, categories) in PCT_OF_LINE.items():
+        applies = np.isin(category, list(categories))
+        facts[derived] = pct_of_line(_numbers(table[income]), applies, values)
     away = _numbers(table["children_away_count"])
     facts["children_away"] = _where(elder & ~np.isnan(away), away > 0)
-    facts["income_pct_of_line"] = np.where(elder, _pct(table["annual_income"], values), np.nan)
     facts["months_since_health_check"] = np.where(elder, _months(table), np.nan)
     return encode(pd.DataFrame(facts))
 
@@ -51,9 +57,11 @@ def _where(known: np.ndarray, value: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pct(column: pd.Series, values: dict) -> np.ndarray:
-    """As models.derive.pct_of_line: income as a floored whole percentage of the line."""
-    return np.floor_divide(_numbers(column) * 100, values[LINE])
+def pct_of_line(money: np.ndarray, applies: np.ndarray, values: dict) -> np.ndarray:
+    """As models.derive.pct_of_line: income as a floored whole percentage of the line,
+    where it applies and is known (NaN elsewhere)."""
+    pct = np.floor_divide(money * 100, values[LINE])
+    return np.where(applies & ~np.isnan(money), pct, np.nan)
 
 
 def _child_left_behind(table: pd.DataFrame, age: np.ndarray, limit: int) -> np.ndarray:

@@ -40,3 +40,9 @@ def with_model(level: RiskLevel, band: str | None) -> RiskLevel:
     if band == MODEL_RAISES_BAND:
         return _NEXT.get(level, level)
     return level
+
+
+def apply_model(level: RiskLevel, block: dict) -> tuple[RiskLevel, dict]:
+    """The level after the model's block, and the block saying what it raised from."""
+    raised = with_model(level, block["band"])
+    return raised, {**block, "raised_from": level if raised != level else None}

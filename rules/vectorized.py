@@ -96,6 +96,13 @@ def _constant(field: str, value: Any) -> float | int:
     return float(value)
 
 
+def unknown(frame: pd.DataFrame, field: str) -> np.ndarray:
+    """Where ``field`` is unknown in an encoded fact frame (everywhere, if it is absent)."""
+    if field not in frame:
+        return np.ones(len(frame), dtype=bool)
+    return ~_known(frame[field].to_numpy())
+
+
 def _known(column: np.ndarray) -> np.ndarray:
     if column.dtype == np.int8:
         return column != UNKNOWN_CODE

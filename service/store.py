@@ -4,7 +4,6 @@ SQLite file by default (embedded, nothing to start); PostgreSQL through
 ``LIUSHOU_DATABASE_URL`` (``postgresql+psycopg://…``).
 """
 
-import hashlib
 import hmac
 from pathlib import Path
 
@@ -41,9 +40,7 @@ def migrate(engine: Engine) -> None:
 
 def person_key(secret: bytes, id_number: str | None) -> str | None:
     """HMAC-SHA256 of the identity number: the same person across quarters, no number stored."""
-    if not id_number:
-        return None
-    return hmac.new(secret, id_number.encode(), hashlib.sha256).hexdigest()
+    return person_keys(secret, [id_number])[0]
 
 
 def person_keys(secret: bytes, numbers) -> list[str | None]:
