@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from models.identity import mask_id_number, mask_name
+from models.sheet_bulk import persons_table
 from rules.assess_bulk import gap_bits
 from rules.fact_table import PCT_OF_LINE, fact_table, pct_of_line
-from rules.facts import build_fact
-from rules.vectorized import CATEGORIES, fact_frame
+from rules.vectorized import CATEGORIES
 
 
 @dataclass
@@ -52,18 +52,8 @@ def from_persons(
     persons: list, ruleset: Any, outcome=None, rows=None, source: bytes | None = None
 ) -> Cohort:
     """``rows``: each person's sheet row (default 1, 2, …); ``source``: the bytes hashed."""
-    frame = _frame([build_fact(p, ruleset.values) for p in persons])
-    people = pd.DataFrame(
-        {
-            "row": list(rows) if rows is not None else list(range(1, len(persons) + 1)),
-            "person_id": [p.person_id for p in persons],
-            "name": [mask_name(p.name) for p in persons],
-            "id_number": [mask_id_number(p.id_number) for p in persons],
-            "township": [p.township or "" for p in persons],
-            "village": [p.village or "" for p in persons],
-        }
-    )
-    return Cohort(frame, people, _gaps(frame, ruleset), _outcome(outcome), _hash(source, frame))
+    sha256 = hashlib.sha256(source).hexdigest() if source is not None else ""
+    return from_table(persons_table(persons, rows), ruleset, outcome, sha256)
 
 
 def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = "") -> Cohort:
@@ -80,9 +70,7 @@ def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = ""
         },
         dtype=object,
     )
-    return Cohort(
-        frame, people, _gaps(frame, ruleset), _outcome(outcome), sha256 or _hash(None, frame)
-    )
+    return Cohort(frame, people, _gaps(frame, ruleset), _outcome(outcome), sha256 or _hash(frame))
 
 
 def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) -> Cohort:
@@ -99,11 +87,7 @@ def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) 
             "village": review.village,
         }
     )
-    return Cohort(frame, people, _gaps(frame, ruleset), None, _hash(None, frame))
-
-
-def _frame(facts: list[dict]) -> pd.DataFrame:
-    return fact_frame(facts if facts else [{"category": "child"}]).iloc[: len(facts)]
+    return Cohort(frame, people, _gaps(frame, ruleset), None, _hash(frame))
 
 
 def _gaps(frame: pd.DataFrame, ruleset: Any) -> np.ndarray:
@@ -115,10 +99,8 @@ def _outcome(outcome) -> np.ndarray | None:
     return None if outcome is None else np.asarray(outcome, dtype=np.int8)
 
 
-def _hash(source: bytes | None, frame: pd.DataFrame) -> str:
-    """The input's sha256, or the facts' (column names and values, in order)."""
-    if source is not None:
-        return hashlib.sha256(source).hexdigest()
+def _hash(frame: pd.DataFrame) -> str:
+    """The facts' sha256 (column names and values, in order)."""
     digest = hashlib.sha256()
     for name in frame.columns:
         digest.update(name.encode())

@@ -15,10 +15,9 @@ import pandas as pd
 
 from evaluation import features
 from evaluation.sheet_input import read
+from models.sheet_bulk import persons_table
 from rules.assess_bulk import assess_table
 from rules.fact_table import fact_table
-from rules.facts import build_fact
-from rules.vectorized import fact_frame
 
 AGE_BANDS = {
     "child": ((0, "0-5"), (6, "6-11"), (12, "12-17")),
@@ -51,25 +50,8 @@ class Dataset:
 
 
 def from_persons(persons: list, outcomes, assessor: Any, sha256: str = "") -> Dataset:
-    values = assessor.ruleset.values
-    facts = [build_fact(p, values) for p in persons]
-    assessed = assessor.assess_many(persons)
-    score = np.array([a["score"] for a in assessed], dtype=float)
-    rank = np.array([a["risk_level"].rank for a in assessed], dtype=float)
-    return Dataset(
-        X=features.matrix(fact_frame(facts)) if facts else np.empty((0, len(features.schema()))),
-        y=np.asarray(outcomes, dtype=np.int8),
-        groups=pd.DataFrame(
-            {
-                "sex": [p.sex or "unknown" for p in persons],
-                "age_band": [age_band(p.category, p.age) for p in persons],
-                "township": [p.township or "unknown" for p in persons],
-            }
-        ),
-        rule_score=score,
-        rule_rank=rank * 1000 + score,
-        sha256=sha256,
-    )
+    """From validated persons: the same as ``from_table`` of their table."""
+    return from_table(persons_table(persons), outcomes, assessor, sha256)
 
 
 def age_band(category: str, age: int | None) -> str:

@@ -304,9 +304,23 @@ def _per_row(rows, positions, frame, problems, progress, start) -> dict[str, np.
     problems.extend(read.rejected)
     if progress is not None:
         progress(len(rows))
-    columns = {"row": np.array([r.row for r in read.records], dtype=np.int64)}
+    return _columns([r.person for r in read.records], [r.row for r in read.records])
+
+
+def persons_table(persons: list, rows=None) -> pd.DataFrame:
+    """Validated persons as the table ``read_table`` gives (``rows``: default 1, 2, …)."""
+    columns = _columns(persons, range(1, len(persons) + 1) if rows is None else rows)
+    row = columns.pop("row")
+    table = pd.DataFrame(columns, dtype=object)  # keeps None (pandas would infer "str")
+    table.insert(0, "row", row)
+    return table
+
+
+def _columns(persons: list, rows) -> dict[str, np.ndarray]:
+    """``row`` and every contract field as object columns, from validated persons."""
+    columns = {"row": np.array(list(rows), dtype=np.int64)}
     for name in all_field_names():
-        column = np.empty(len(read.records), dtype=object)
-        column[:] = [getattr(r.person, name, None) for r in read.records]
+        column = np.empty(len(persons), dtype=object)
+        column[:] = [getattr(p, name, None) for p in persons]
         columns[name] = column
     return columns
