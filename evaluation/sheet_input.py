@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.sheet import HEADER_ROW
 from models.sheet_bulk import read_table
 from service.sheets import sheet_chunks
 
@@ -41,7 +42,8 @@ def read(path: str | Path, require_outcome: bool = False) -> Labelled:
         table = read_result.table
         if labelled:
             labels = chunk[column].astype(str).str.strip().to_numpy()
-            label = labels[table["row"].to_numpy() - offset - 2]  # sheet row -> chunk position
+            position = table["row"].to_numpy() - offset - HEADER_ROW - 1  # sheet row -> chunk
+            label = labels[position]
             good = np.isin(label, ["0", "1"])
             rejected += [
                 (int(r), f"{OUTCOME} {v!r} is not 0 or 1")

@@ -131,11 +131,8 @@ def read_table(
     problems: list[Problem] = [
         Problem(int(r) + start, "", "blank row") for r in np.flatnonzero(blank)
     ]
-    extra = _per_row(np.flatnonzero(slow), positions, frame, problems, progress, start)
-    if len(extra["row"]):
-        rows = extra.pop("row")
-        more = pd.DataFrame(extra, dtype=object)
-        more.insert(0, "row", rows)
+    more = _per_row(np.flatnonzero(slow), positions, frame, problems, progress, start)
+    if len(more):
         table = pd.concat([table, more], ignore_index=True)
     result.table = table.sort_values("row", kind="stable").reset_index(drop=True)
     result.rejected = sorted(problems, key=lambda p: p.row)
@@ -293,7 +290,7 @@ def _dates(ymd: np.ndarray) -> np.ndarray:
     return made[codes]
 
 
-def _per_row(rows, positions, frame, problems, progress, start) -> dict[str, np.ndarray]:
+def _per_row(rows, positions, frame, problems, progress, start) -> pd.DataFrame:
     """The rows the column-wise checks left: read one by one, as read_rows does."""
     read = SheetRead(rows_in=len(rows))
     for offset in rows:
@@ -304,23 +301,17 @@ def _per_row(rows, positions, frame, problems, progress, start) -> dict[str, np.
     problems.extend(read.rejected)
     if progress is not None:
         progress(len(rows))
-    return _columns([r.person for r in read.records], [r.row for r in read.records])
+    return persons_table([r.person for r in read.records], [r.row for r in read.records])
 
 
 def persons_table(persons: list, rows=None) -> pd.DataFrame:
     """Validated persons as the table ``read_table`` gives (``rows``: default 1, 2, …)."""
-    columns = _columns(persons, range(1, len(persons) + 1) if rows is None else rows)
-    row = columns.pop("row")
-    table = pd.DataFrame(columns, dtype=object)  # keeps None (pandas would infer "str")
-    table.insert(0, "row", row)
-    return table
-
-
-def _columns(persons: list, rows) -> dict[str, np.ndarray]:
-    """``row`` and every contract field as object columns, from validated persons."""
-    columns = {"row": np.array(list(rows), dtype=np.int64)}
+    columns = {}
     for name in all_field_names():
         column = np.empty(len(persons), dtype=object)
         column[:] = [getattr(p, name, None) for p in persons]
         columns[name] = column
-    return columns
+    table = pd.DataFrame(columns, dtype=object)  # keeps None (pandas would infer "str")
+    rows = range(1, len(persons) + 1) if rows is None else rows
+    table.insert(0, "row", np.array(list(rows), dtype=np.int64))
+    return table

@@ -47,7 +47,7 @@ def from_result(result, show_personal: bool = False, changes: Changes | None = N
         people["person_id"].to_numpy(),
         names,
         numbers,
-        result.levels(),
+        result.levels,
         result.assessed.pattern,
         [p.interventions for p in result.assessed.patterns],
     )

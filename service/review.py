@@ -8,6 +8,7 @@ The store and the changes since last quarter come with the review store.
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,10 @@ class ReviewResult:
     def scored(self) -> int:
         return len(self.people)
 
+    @cached_property
     def levels(self) -> np.ndarray:
-        """Each scored person's level, as text."""
+        """Each scored person's level, as text (worked out once: counts, store and reports
+        all read it)."""
         return np.array([str(level) for level in self.assessed.level], dtype=object)
 
     def assessment(self, i: int) -> dict[str, Any]:
@@ -71,7 +74,7 @@ class ReviewResult:
         ]
 
     def counts(self) -> dict[str, int]:
-        levels = pd.Series(self.levels()).value_counts()
+        levels = pd.Series(self.levels).value_counts()
         return {
             "rows_in": self.rows_in,
             "scored": self.scored,

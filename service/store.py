@@ -118,7 +118,7 @@ def record_frame(result, secret: bytes) -> pd.DataFrame:
             "name_masked": people["name_masked"].to_numpy(),
             "id_masked": people["id_masked"].to_numpy(),
             "category": people["category"].to_numpy(),
-            "risk_level": result.levels(),
+            "risk_level": result.levels,
             "pattern": result.assessed.pattern,
         },
         dtype=object,  # keeps None as None (pandas would infer "str" columns with NaN)
@@ -201,9 +201,9 @@ def facts_of(session: Session, review_id: int) -> pd.DataFrame | None:
     return None if stored is None else facts_blob.loads(stored.data)
 
 
-def changes_since_previous(session: Session, review: Review, records=None) -> Changes:
+def changes_since_previous(session: Session, review: Review) -> Changes:
     previous = previous_review(session, review)
-    current = records if records is not None else record_columns(session, review.id)
+    current = record_columns(session, review.id)
     return compare(record_columns(session, previous.id) if previous else [], current)
 
 
