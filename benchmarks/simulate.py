@@ -41,7 +41,7 @@ def main() -> None:
             [PERSON_ADAPTER.validate_python(r) for r in records(frame)], ruleset, frame["outcome"]
         )
     )
-    one, _ = timed(lambda: levels.score(ruleset, group.facts_for(ruleset.values), group.gaps))
+    one, _ = timed(lambda: levels.score_cohort(ruleset, group))
     proposal = {"income.subsistence_line": 9000, "score.elder.high": 5}
     simulation, _ = timed(lambda: simulate.run(group, ruleset, proposal))
     spec = f"income.subsistence_line=4000:{4000 + 500 * (args.points - 1)}:500"

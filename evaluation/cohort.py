@@ -6,7 +6,7 @@ once; the only facts that depend on a tunable parameter (income as a percentage
 of the subsistence line) are recomputed column-wise for each proposal by
 ``facts_for``.
 
->>> cohort = from_persons(persons, ruleset.values)                 # doctest: +SKIP
+>>> cohort = from_persons(persons, ruleset)                        # doctest: +SKIP
 >>> cohort.facts_for({**ruleset.values, "income.subsistence_line": 4200})   # doctest: +SKIP
 """
 
@@ -31,6 +31,7 @@ class Cohort:
     gaps: np.ndarray  # bool: a value a safety rule needs is unknown (verify_data)
     outcome: np.ndarray | None
     sha256: str
+    days: np.ndarray  # datetime64[D]: each person's assessment date (parameters as of it)
 
     def __len__(self) -> int:
         return len(self.facts)
@@ -58,7 +59,7 @@ def from_persons(
 
 def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = "") -> Cohort:
     """From a column-wise table (models.sheet_bulk): facts by rules.fact_table."""
-    frame = fact_table(table, ruleset.values)
+    frame = fact_table(table, ruleset)
     people = pd.DataFrame(
         {
             "row": table["row"].to_numpy(),
@@ -70,7 +71,10 @@ def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = ""
         },
         dtype=object,
     )
-    return Cohort(frame, people, _gaps(frame, ruleset), _outcome(outcome), sha256 or _hash(frame))
+    days = np.asarray(table["assessment_date"].to_numpy(), dtype="datetime64[D]")
+    return Cohort(
+        frame, people, _gaps(frame, ruleset), _outcome(outcome), sha256 or _hash(frame), days
+    )
 
 
 def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) -> Cohort:
@@ -87,7 +91,9 @@ def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) 
             "village": review.village,
         }
     )
-    return Cohort(frame, people, _gaps(frame, ruleset), None, _hash(frame))
+    # a stored review keeps no assessment dates: its people were assessed when it was stored
+    days = np.full(len(frame), np.datetime64(review.created_at.date(), "D"))
+    return Cohort(frame, people, _gaps(frame, ruleset), None, _hash(frame), days)
 
 
 def _gaps(frame: pd.DataFrame, ruleset: Any) -> np.ndarray:

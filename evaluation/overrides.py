@@ -89,5 +89,6 @@ def _number(name: str, value: Any, unit: str) -> int | float:
 
 
 def apply(ruleset: Any, overrides: Mapping[str, int | float]) -> Any:
-    """A copy of ``ruleset`` with the overrides in its values (the original is untouched)."""
-    return dataclasses.replace(ruleset, values={**ruleset.values, **overrides})
+    """A copy of ``ruleset`` with the overrides in its values on every date (the original
+    is untouched)."""
+    return dataclasses.replace(ruleset, overrides={**ruleset.overrides, **overrides})

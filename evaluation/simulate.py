@@ -24,8 +24,8 @@ CHANGED_LIMIT = 1000  # persons listed; the count is always whole
 
 def run(cohort: Cohort, ruleset: Any, overrides: dict, changed_limit: int = CHANGED_LIMIT) -> dict:
     proposal_rules = apply(ruleset, overrides)
-    base = lv.score(ruleset, cohort.facts_for(ruleset.values), cohort.gaps)
-    proposal = lv.score(proposal_rules, cohort.facts_for(proposal_rules.values), cohort.gaps)
+    base = lv.score_cohort(ruleset, cohort)
+    proposal = lv.score_cohort(proposal_rules, cohort)
     result = {
         "reproduce": {
             "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},

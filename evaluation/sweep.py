@@ -46,7 +46,7 @@ def run(
     rows = []
     for value in values:
         rules = apply(ruleset, {**(overrides or {}), name: value})
-        scored = lv.score(rules, cohort.facts_for(rules.values), cohort.gaps)
+        scored = lv.score_cohort(rules, cohort)
         row = {
             name: value,
             **lv.level_counts(scored.level),

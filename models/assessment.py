@@ -58,6 +58,9 @@ class RulesetRef(BaseModel):
     id: str
     version: str
     sha256: str
+    values_as_of: date | None = Field(
+        None, description="the date the parameter values were taken at (the assessment_date)"
+    )
 
 
 class Assessment(BaseModel):

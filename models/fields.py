@@ -14,6 +14,10 @@ from functools import cache
 
 from models.person import INPUT_MODELS
 
+# The enum value that means "not known" (father_status: unknown): a fact leaves it out,
+# as it leaves out a field not sent (contract, "Unknown is not false").
+UNKNOWN = "unknown"
+
 # Fields that never reach the engine: personal data, places, raw dates.
 NOT_FACTS = frozenset(
     {

@@ -38,6 +38,11 @@ Money = Annotated[float, Field(ge=0, le=100_000_000, description="元 per year")
 MAX_AGE = 130
 
 
+# 寿政秘〔2016〕278号 is dated 2016-09-06: the first day on which every parameter of the
+# rules has a value (rules.loader.RuleSet.first_day; a test holds the two equal).
+POLICY_DATE = date(2016, 9, 6)
+
+
 def age_at(birth: date, when: date) -> int:
     """Completed years between ``birth`` and ``when``."""
     return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
@@ -47,7 +52,11 @@ class PersonBase(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, str_strip_whitespace=True)
 
     # assessment_date and id_number come first: the fields after them are checked against them.
-    assessment_date: date = Field(default_factory=date.today, description="defaults to today")
+    assessment_date: date = Field(
+        default_factory=date.today,
+        ge=POLICY_DATE,
+        description="defaults to today; parameters are taken as in force on this date",
+    )
     id_number: Annotated[str, Field(max_length=32)] | None = Field(
         None,
         description="18-character resident identity number (GB 11643)",

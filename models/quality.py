@@ -14,9 +14,6 @@ import pandas as pd
 
 from models.sheet import Problem, column_label
 
-# An age outside these bounds contradicts the category (a warning; the person is still scored).
-CATEGORY_AGES = {"child": (0, 17), "elder": (60, 130), "woman": (18, 130)}
-
 
 @dataclass
 class Quality:
@@ -50,15 +47,19 @@ def check_quality(
     rejected: list[Problem] = (),
     duplicates: list[Problem] = (),
     gaps: list[tuple[int, list[str]]] = (),
+    category_ages: dict[str, tuple[int, int]] | None = None,
 ) -> Quality:
-    """``gaps``: (sheet row, fields) of the people whose safety-relevant values are unknown."""
+    """``gaps``: (sheet row, fields) of the people whose safety-relevant values are unknown;
+    ``category_ages``: {category: (lowest, highest)}, from the parameters
+    (rules.facts.category_ages); an age outside contradicts the category (a warning: the
+    person is still scored)."""
     quality = Quality(duplicates=list(duplicates))
     quality.invalid_ids = [
         p for p in rejected if "id_number" in p.column and "identity" in p.reason
     ]
     category = table["category"].to_numpy()
     age = pd.to_numeric(table["age"].astype(object), errors="coerce").to_numpy(float)
-    for name, (low, high) in CATEGORY_AGES.items():
+    for name, (low, high) in (category_ages or {}).items():
         wrong = (category == name) & ~np.isnan(age) & ((age < low) | (age > high))
         quality.age_conflicts += [
             Problem(

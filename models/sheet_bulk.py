@@ -204,6 +204,13 @@ def _outside(column: _Column, ge, le, length) -> np.ndarray:
     out = np.zeros(len(column.values), dtype=bool)
     if length is not None:
         out |= column.length > length
+    if isinstance(ge, date) or isinstance(le, date):  # a date field's bounds (assessment_date)
+        ymd = ymd_numbers(column.values)
+        known = ymd >= 0
+        for bound, outside in ((ge, np.less), (le, np.greater)):
+            if bound is not None:
+                out |= known & outside(ymd, bound.year * 10000 + bound.month * 100 + bound.day)
+        return out
     if ge is not None:
         out |= column.number < ge
     if le is not None:

@@ -119,9 +119,11 @@ class DurableEngine:
             raise EngineError(f"durable_rules refused the ruleset: {exc}") from exc
 
     @classmethod
-    def from_ruleset(cls, ruleset) -> "DurableEngine":
+    def from_ruleset(cls, ruleset, values: dict[str, Any] | None = None) -> "DurableEngine":
+        """The ruleset compiled with ``values`` (default: ``ruleset.values``) as literals."""
+        values = ruleset.values if values is None else values
         categories = sorted({rule.category for rule in ruleset.rules} | {"child", "elder", "woman"})
-        compiled = {c: compile_rules(ruleset.for_category(c), ruleset.values) for c in categories}
+        compiled = {c: compile_rules(ruleset.for_category(c), values) for c in categories}
         return cls(compiled, [r.id for r in ruleset.rules], by_category=True)
 
     def handle_for(self, category: str) -> int:
@@ -178,6 +180,39 @@ class DurableEngine:
             core.delete_state(handle, sid)
         except Exception as exc:
             raise EngineError(f"durable_rules failed to delete a session: {exc}") from exc
+
+
+class DatedEngine:
+    """One DurableEngine per parameter period, each compiled when first needed.
+
+    durable_rules holds a condition's threshold as a literal of the compiled ruleset,
+    so the values in force on a day (``RuleSet.values_at``) need their own ruleset;
+    there are as many as the parameters have effective dates (a handful).
+
+    >>> engine = DatedEngine(load_ruleset())                          # doctest: +SKIP
+    >>> engine.evaluate(fact, date(2026, 11, 28))                      # doctest: +SKIP
+    """
+
+    def __init__(self, ruleset):
+        self.ruleset = ruleset
+        self._engines: dict[Any, DurableEngine] = {}
+        self._lock = threading.Lock()
+        self.at(ruleset.as_of)  # the current period compiles now: rule errors show at start-up
+
+    def at(self, day) -> DurableEngine:
+        start = self.ruleset.period_of(day)
+        engine = self._engines.get(start)
+        if engine is None:
+            with self._lock:
+                engine = self._engines.get(start)
+                if engine is None:
+                    values = self.ruleset.values_at(start)
+                    engine = self._engines[start] = DurableEngine.from_ruleset(self.ruleset, values)
+        return engine
+
+    def evaluate(self, fact: dict[str, Any], day=None) -> list[str]:
+        """Rule ids that fire for ``fact`` under the values in force on ``day`` (default as_of)."""
+        return self.at(self.ruleset.as_of if day is None else day).evaluate(fact)
 
 
 def strict_fact(fact: dict[str, Any]) -> dict[str, Any]:

@@ -8,32 +8,46 @@ from typing import Any
 from uuid import uuid4
 
 from models.assessment import Assessment
-from rules.adapter import DurableEngine
-from rules.conditions import fields_of
+from rules.adapter import DatedEngine
+from rules.conditions import fields_of, holds
 from rules.facts import build_fact
-from rules.loader import Rule, RuleSet, load_ruleset
+from rules.loader import Rule, RuleSet, load_ruleset, period_groups
 from rules.routing import action_templates, route
-from rules.scoring import apply_model, final_level
+from rules.scoring import apply_model, final_level, score_actions
 from rules.vectorized import evaluate, fact_frame, fired_lists
 
 VERIFY_ACTION = "verify_data"
 
 
 class Assessor:
-    """Holds the loaded ruleset and its compiled engine; stateless per call."""
+    """Holds the loaded ruleset and its compiled engines; stateless per call.
 
-    def __init__(self, ruleset: RuleSet, engine: DurableEngine, model: Any = None):
+    Each person is assessed with the parameter values in force on their
+    ``assessment_date`` (``RuleSet.values_at``): facts, thresholds, points, cut-offs
+    and deadlines alike.
+    """
+
+    def __init__(self, ruleset: RuleSet, engine: DatedEngine, model: Any = None):
         self.ruleset, self.engine = ruleset, engine
         self.model = model  # evaluation.serving.ModelScorer, when a model is configured
         self.ref = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
-        self._templates = action_templates(ruleset)
+        self._templates_by_period: dict = {}
         self._rules = {rule.id: rule for rule in ruleset.rules}
         self._evidence = {rule.id: sorted(fields_of(rule.when)) for rule in ruleset.rules}
 
     @classmethod
     def build(cls, ruleset: RuleSet | None = None) -> "Assessor":
         ruleset = ruleset or load_ruleset()
-        return cls(ruleset, DurableEngine.from_ruleset(ruleset))
+        return cls(ruleset, DatedEngine(ruleset))
+
+    def templates_at(self, day) -> dict[str, dict]:
+        """The actions' public fields (deadlines included) under the values in force on ``day``."""
+        start = self.ruleset.period_of(day)
+        templates = self._templates_by_period.get(start)
+        if templates is None:
+            values = self.ruleset.values_at(start)
+            templates = self._templates_by_period[start] = action_templates(self.ruleset, values)
+        return templates
 
     def assess(self, person: Any) -> Assessment:
         """The assessment of one validated person."""
@@ -41,19 +55,28 @@ class Assessor:
 
     def assess_data(self, person: Any) -> dict:
         """The same, as the plain data of an Assessment (for the hot HTTP path)."""
-        fact = build_fact(person, self.ruleset.values)
-        fired = [self._rules[rule_id] for rule_id in self.engine.evaluate(fact)]
+        day = person.assessment_date
+        fact = build_fact(person, self.ruleset.values_at(day))
+        fired = [self._rules[rule_id] for rule_id in self.engine.evaluate(fact, day)]
         model = self.model.score_fact(fact) if self.model else None
         return self.assemble(person, fact, fired, model)
 
     def assess_many(self, persons: list) -> list[dict]:
-        """Many validated persons at once: the rule stage runs column-wise (rules.vectorized)."""
-        facts = [build_fact(person, self.ruleset.values) for person in persons]
-        if not facts:
+        """Many validated persons at once: the rule stage runs column-wise (rules.vectorized),
+        once per parameter period among their assessment dates."""
+        if not persons:
             return []
-        frame = fact_frame(facts)
-        fired_ids = fired_lists(evaluate(self.ruleset, frame))
-        models = self.model.blocks(frame) if self.model else [None] * len(facts)
+        facts = [build_fact(p, self.ruleset.values_at(p.assessment_date)) for p in persons]
+        fired_ids: list = [None] * len(persons)
+        models: list = [None] * len(persons)
+        for start, rows in period_groups(self.ruleset, [p.assessment_date for p in persons]):
+            frame = fact_frame([facts[i] for i in rows])
+            matrix = evaluate(self.ruleset, frame, values=self.ruleset.values_at(start))
+            for i, ids in zip(rows, fired_lists(matrix), strict=True):
+                fired_ids[i] = ids
+            if self.model:
+                for i, block in zip(rows, self.model.blocks(frame), strict=True):
+                    models[i] = block
         return [
             self.assemble(person, fact, [self._rules[rule_id] for rule_id in ids], model)
             for person, fact, ids, model in zip(persons, facts, fired_ids, models, strict=True)
@@ -66,14 +89,16 @@ class Assessor:
 
         ``model``: the optional model's block; its band may raise the level (rules.scoring).
         """
-        values = self.ruleset.values
-        findings = [self._finding(rule, fact) for rule in fired]
+        day = person.assessment_date
+        values = self.ruleset.values_at(day)
+        findings = [self._finding(rule, fact, values) for rule in fired]
         score = sum(f["points"] for f in findings)
         level = final_level([rule.level for rule in fired], score, person.category, values)
         if model is not None:
             level, model = apply_model(level, model)
-        gaps = self._gaps(person.category, fact)
-        extra = [VERIFY_ACTION] if gaps else []
+        gaps = self._gaps(person.category, fact, values)
+        extra = score_actions(self.ruleset, person.category, score, values)
+        extra += [VERIFY_ACTION] if gaps else []
         return {
             "assessment_id": uuid4(),
             "person_id": person.person_id,
@@ -84,27 +109,32 @@ class Assessor:
             "score": score,
             "score_breakdown": _breakdown(findings),
             "findings": findings,
-            "interventions": route(fired, self._templates, extra),
+            "interventions": route(fired, self.templates_at(day), extra),
             "data_gaps": gaps,
-            "ruleset": self.ref,
-            "assessment_date": person.assessment_date,
+            "ruleset": {**self.ref, "values_as_of": day},
+            "assessment_date": day,
             "model": model,
         }
 
-    def _finding(self, rule: Rule, fact: dict) -> dict:
+    def _finding(self, rule: Rule, fact: dict, values: dict) -> dict:
         return {
             "rule_id": rule.id,
             "title_zh": rule.title,
             "clause": rule.clause,
             "level": rule.level,
-            "points": self.ruleset.values[rule.points] if rule.points else 0,
+            "points": values[rule.points] if rule.points else 0,
             "dimension": rule.dimension,
             "evidence": {name: fact[name] for name in self._evidence[rule.id] if name in fact},
         }
 
-    def _gaps(self, category: str, fact: dict) -> list[dict]:
+    def _gaps(self, category: str, fact: dict, values: dict) -> list[dict]:
+        """The needed facts that are unknown (where their gap's condition holds)."""
         needed = self.ruleset.data_gaps.get(category, {})
-        return [{"field": f, "message_zh": msg} for f, msg in needed.items() if f not in fact]
+        return [
+            {"field": f, "message_zh": gap.message}
+            for f, gap in needed.items()
+            if f not in fact and (gap.when is None or holds(gap.when, fact, values))
+        ]
 
 
 def _breakdown(findings: list[dict]) -> list[dict]:

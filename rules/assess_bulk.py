@@ -15,9 +15,17 @@ import numpy as np
 import pandas as pd
 
 from rules.assess import VERIFY_ACTION
+from rules.loader import period_groups
 from rules.routing import route
-from rules.scoring import apply_model, final_level
-from rules.vectorized import CATEGORIES, RuleMatrix, evaluate, unknown
+from rules.scoring import apply_model, final_level, score_actions
+from rules.vectorized import (
+    CATEGORIES,
+    RuleMatrix,
+    condition_mask,
+    evaluate,
+    key_words,
+    unknown,
+)
 
 
 @dataclass(frozen=True)
@@ -41,22 +49,37 @@ class Assessed:
         return np.array([p.score for p in self.patterns], dtype=np.int64)[self.pattern]
 
 
-def assess_table(assessor: Any, facts: pd.DataFrame) -> Assessed:
+def assess_table(assessor: Any, facts: pd.DataFrame, days=None) -> Assessed:
+    """``days``: each row's assessment_date (default: every row at ``ruleset.as_of``); each
+    row is assessed under the parameter values in force on its day."""
     ruleset = assessor.ruleset
-    keys = evaluate(ruleset, facts).keys
-    gaps, needed = gap_bits(ruleset, facts)
+    if days is None:
+        days = np.full(len(facts), np.datetime64(ruleset.as_of, "D"))
+    groups = period_groups(ruleset, days)
+    keys = np.zeros((len(facts), key_words(len(ruleset.rules))), dtype=np.uint64)
+    gaps = np.zeros(len(facts), dtype=np.int64)
+    period = np.zeros(len(facts), dtype=np.int64)
+    for p, (start, rows) in enumerate(groups):
+        part = facts if len(rows) == len(facts) else facts.iloc[rows]
+        values = ruleset.values_at(start)
+        keys[rows] = evaluate(ruleset, part, values=values).keys
+        gaps[rows] = gap_bits(ruleset, part, values)[0]
+        period[rows] = p
+    needed = needed_fields(ruleset)
     category = facts["category"].to_numpy().astype(np.int64)
     if keys.shape[1] == 1:
         fired, _ = pd.factorize(keys[:, 0])
     else:
         _, fired = np.unique(keys, axis=0, return_inverse=True)
-    combined = ((fired.ravel().astype(np.int64) * 4 + category) << 20) | gaps
+    combined = (((fired.ravel().astype(np.int64) * 4 + category) * 64 + period) << 20) | gaps
     codes, _ = pd.factorize(combined)
     first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each pattern's first row
     fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
     patterns = [
-        _pattern(assessor, CATEGORIES[category[row]], fired, gaps[row], needed)
+        _pattern(
+            assessor, CATEGORIES[category[row]], fired, gaps[row], needed, groups[period[row]][0]
+        )
         for row, fired in zip(first, fires, strict=True)
     ]
     level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
@@ -69,37 +92,55 @@ def assess_table(assessor: Any, facts: pd.DataFrame) -> Assessed:
     return Assessed(codes, patterns, level, blocks)
 
 
-def gap_bits(ruleset: Any, facts: pd.DataFrame) -> tuple[np.ndarray, dict]:
-    """Bit j set: the j-th needed field of the person's category is unknown (as
-    ``Assessor._gaps``); nonzero means the person gets ``verify_data``."""
+def needed_fields(ruleset: Any) -> dict[str, list[str]]:
+    """Each category's data-gap fields, in order (bit j of ``gap_bits`` is field j)."""
+    return {c: list(ruleset.data_gaps.get(c, {})) for c in CATEGORIES}
+
+
+def gap_bits(
+    ruleset: Any, facts: pd.DataFrame, values: dict | None = None
+) -> tuple[np.ndarray, dict]:
+    """Bit j set: the j-th needed field of the person's category is unknown (and its gap's
+    condition holds under ``values``), as ``Assessor._gaps``; nonzero means the person
+    gets ``verify_data``."""
+    values = ruleset.values if values is None else values
     bits = np.zeros(len(facts), dtype=np.int64)
     category = facts["category"].to_numpy()
-    needed = {c: list(ruleset.data_gaps.get(c, {})) for c in CATEGORIES}
+    needed = needed_fields(ruleset)
     for code, name in enumerate(CATEGORIES):
         rows = category == code
+        if not rows.any():
+            continue
         for j, field in enumerate(needed[name]):
-            bits[rows & unknown(facts, field)] |= 1 << j
+            gap = ruleset.data_gaps[name][field]
+            missing = rows & unknown(facts, field)
+            if gap.when is not None and missing.any():
+                missing &= condition_mask(gap.when, facts, values)
+            bits[missing] |= 1 << j
     return bits, needed
 
 
-def _pattern(assessor: Any, category: str, fires: np.ndarray, gaps: int, needed: dict) -> Pattern:
+def _pattern(
+    assessor: Any, category: str, fires: np.ndarray, gaps: int, needed: dict, day: Any
+) -> Pattern:
     ruleset = assessor.ruleset
     fired = [rule for rule, fire in zip(ruleset.rules, fires, strict=True) if fire]
-    values = ruleset.values
+    values = ruleset.values_at(day)
     score = sum(values[rule.points] for rule in fired if rule.points)
     level = final_level([rule.level for rule in fired], score, category, values)
     messages = ruleset.data_gaps.get(category, {})
     gaps = [
-        {"field": f, "message_zh": messages[f]}
+        {"field": f, "message_zh": messages[f].message}
         for j, f in enumerate(needed[category])
         if gaps >> j & 1
     ]
-    extra = [VERIFY_ACTION] if gaps else []
+    extra = score_actions(ruleset, category, score, values)
+    extra += [VERIFY_ACTION] if gaps else []
     return Pattern(
         category,
         tuple(rule.id for rule in fired),
         score,
         level,
-        route(fired, assessor._templates, extra),
+        route(fired, assessor.templates_at(day), extra),
         gaps,
     )

@@ -3,6 +3,7 @@
 LiushouError
 ├── RulesError            rule data refused at load time
 │   └── RuleFileError     names the file and the key, says what to do
+├── PeriodError           no parameter values are in force on a date
 └── EngineError           the rules engine failed on one assessment
 """
 
@@ -24,6 +25,16 @@ class RuleFileError(RulesError):
     def __init__(self, file: str, key: str, message: str):
         self.file, self.key, self.message = file, key, message
         super().__init__(f"{file}: {key}: {message}")
+
+
+class PeriodError(LiushouError):
+    """A date before the first day on which every parameter has a value."""
+
+    def __init__(self, day, first_day):
+        self.day, self.first_day = day, first_day
+        super().__init__(
+            f"no parameter values are in force on {day}: the rules start on {first_day}"
+        )
 
 
 class EngineError(LiushouError):

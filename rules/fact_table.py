@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from models.derive import UNABLE_PARENT
-from models.fields import NOT_FACTS
+from models.fields import NOT_FACTS, UNKNOWN
 from models.sheet_bulk import ymd_numbers
+from rules.loader import period_groups
 from rules.vectorized import CATEGORIES, encode, fact_fields
 
 LINE = "income.subsistence_line"
@@ -24,9 +25,30 @@ PCT_OF_LINE = {
 }
 
 
-def fact_table(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
+def fact_table(table: pd.DataFrame, ruleset: Any) -> pd.DataFrame:
+    """The encoded facts of every row, each under the parameter values in force on its
+    ``assessment_date`` (``RuleSet.values_at``; one pass per period among the dates)."""
+    groups = period_groups(ruleset, _days(table))
+    if len(groups) == 1:
+        return facts_under(table, ruleset.values_at(groups[0][0]))
+    parts = [
+        facts_under(table.iloc[rows], ruleset.values_at(start)).set_axis(rows)
+        for start, rows in groups
+    ]
+    return pd.concat(parts).sort_index()
+
+
+def _days(table: pd.DataFrame) -> np.ndarray:
+    when = table["assessment_date"].to_numpy() if "assessment_date" in table else None
+    if when is None or not len(when):
+        return np.array([], dtype="datetime64[D]")
+    return np.asarray(when, dtype="datetime64[D]")
+
+
+def facts_under(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
+    """The encoded facts of ``table`` under one set of parameter values."""
     facts = {
-        name: table[name].to_numpy()
+        name: _known_only(table[name].to_numpy())
         for name in fact_fields()
         if name in table and (name == "category" or name not in NOT_FACTS)
     }
@@ -45,6 +67,16 @@ def fact_table(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
     facts["children_away"] = _where(elder & ~np.isnan(away), away > 0)
     facts["months_since_health_check"] = np.where(elder, _months(table), np.nan)
     return encode(pd.DataFrame(facts))
+
+
+def _known_only(column: np.ndarray) -> np.ndarray:
+    """As rules.facts.build_fact: an explicit "unknown" is no fact (None)."""
+    if column.dtype == object:
+        unknown = column == UNKNOWN
+        if unknown.any():
+            column = column.copy()
+            column[unknown] = None
+    return column
 
 
 def _numbers(column: pd.Series) -> np.ndarray:

@@ -1,5 +1,8 @@
 """From a validated person to the flat fact the rules read.
 
+An explicit ``"unknown"`` enum value is left out exactly like a field not sent: no
+rule fires on it and a safety rule's field is listed in data_gaps.
+
 Personal data (name, identity number), places and raw dates never reach the
 engine; derived facts (``left_behind``) are added.
 
@@ -18,7 +21,18 @@ from models.derive import (
     pct_of_line,
     woman_left_behind,
 )
-from models.fields import NOT_FACTS
+from models.fields import NOT_FACTS, UNKNOWN
+from models.person import MAX_AGE
+
+
+def category_ages(values: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """The ages each category implies, from the parameters: an age outside them
+    contradicts the category (a data-quality warning, models.quality)."""
+    return {
+        "child": (0, values["child.age_limit"] - 1),
+        "elder": (values["elder.age"], MAX_AGE),
+        "woman": (values["woman.adult_age"], MAX_AGE),
+    }
 
 
 def left_behind(person: Any, values: dict[str, Any]) -> bool | None:
@@ -35,7 +49,7 @@ def build_fact(person: Any, values: dict[str, Any]) -> dict[str, Any]:
     fact = {
         name: value
         for name, value in person.__dict__.items()
-        if value is not None and name not in NOT_FACTS
+        if value is not None and value != UNKNOWN and name not in NOT_FACTS
     }
     fact["category"] = person.category
     for name, value in derived_facts(person, values).items():

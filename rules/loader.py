@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.enums import Category, RiskLevel
 from models.fields import catalogue
 from rules import conditions
@@ -20,7 +22,7 @@ from rules.actions import Action, check_parameter, load_actions
 from rules.clauses import load_clauses, quotes_clause
 from rules.datafile import check_clause, check_keys, read_yaml
 from rules.departments import Department, load_departments
-from rules.errors import RuleFileError, RulesError, did_you_mean
+from rules.errors import PeriodError, RuleFileError, RulesError, did_you_mean
 from rules.parameters import Parameter, load_parameters
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -65,18 +67,67 @@ class Rule:
     file: str
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A fact a safety rule needs: listed in data_gaps when unknown (and ``when`` holds)."""
+
+    message: str
+    when: conditions.Condition | None = None
+
+
 @dataclass
 class RuleSet:
+    """The rules, parameters, actions and departments in force.
+
+    Parameter values depend on the date (OpenFisca's ``parameters(period)``): each
+    person is assessed with ``values_at(person.assessment_date)``, the values whose
+    effective date is on or before that day. ``overrides`` (an analyst's proposal)
+    replace values on every date. ``values`` is a shorthand for ``values_at(as_of)``.
+    """
+
     rules: list[Rule]
     parameters: dict[str, Parameter]
     actions: dict[str, Action]
     departments: dict[str, Department]
-    data_gaps: dict[str, dict[str, str]]
+    data_gaps: dict[str, dict[str, Gap]]
     as_of: date
     sha256: str
     id: str = RULESET_ID
     version: str = RULESET_VERSION
-    values: dict[str, Any] = field(default_factory=dict)
+    score_actions: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _by_period: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def first_day(self) -> date:
+        """The first day on which every parameter has a value."""
+        return max(min(p.values) for p in self.parameters.values())
+
+    @property
+    def periods(self) -> tuple[date, ...]:
+        """The days on which some value changes, from ``first_day`` on, in order."""
+        first = self.first_day
+        days = {d for p in self.parameters.values() for d in p.values if d > first}
+        return (first, *sorted(days))
+
+    def period_of(self, day: date) -> date:
+        """The start of the period ``day`` falls in (values are constant within it)."""
+        if day < self.first_day:
+            raise PeriodError(day, self.first_day)
+        return max(d for d in self.periods if d <= day)
+
+    def values_at(self, day: date) -> dict[str, Any]:
+        """Every parameter's value in force on ``day`` (then the overrides)."""
+        start = self.period_of(day)
+        values = self._by_period.get(start)
+        if values is None:
+            values = {name: p.value_at(start) for name, p in self.parameters.items()}
+            values = self._by_period[start] = {**values, **self.overrides}
+        return values
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.values_at(self.as_of)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -172,18 +223,40 @@ def _load_rules(policy_dir: Path, parts: dict) -> list[Rule]:
     return rules
 
 
-def _data_gaps(path: Path) -> dict[str, dict[str, str]]:
+def _data_gaps(path: Path, params: dict[str, Parameter]) -> dict[str, dict[str, Gap]]:
+    """``{category: {field: Gap}}``; an entry is a message, or ``{message, when}``."""
     raw = read_yaml(path)
     check_keys(path.name, "data_gaps", raw, Category.__members__, Category.__members__)
+    gaps: dict[str, dict[str, Gap]] = {}
     for category, entries in raw.items():
         fields = catalogue(category)
-        for name in entries or {}:
+        gaps[category] = {}
+        for name, entry in (entries or {}).items():
+            where = f"{category}.{name}"
             if name not in fields:
                 hint = did_you_mean(str(name), fields)
-                raise RuleFileError(
-                    path.name, f"{category}.{name}", f"unknown field `{name}`.{hint}"
-                )
-    return {category: dict(entries or {}) for category, entries in raw.items()}
+                raise RuleFileError(path.name, where, f"unknown field `{name}`.{hint}")
+            if not isinstance(entry, dict):
+                gaps[category][name] = Gap(str(entry))
+                continue
+            check_keys(path.name, where, entry, {"message", "when"}, {"message", "when"})
+            ctx = conditions.Context(path.name, f"{where}.when", fields, params)
+            gaps[category][name] = Gap(str(entry["message"]), conditions.parse(entry["when"], ctx))
+    return gaps
+
+
+def _score_actions(path: Path, actions: dict) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``{category: {level: action codes}}``: what the periodic assessment's points order."""
+    raw = read_yaml(path) or {}
+    check_keys(path.name, "score_actions", raw, Category.__members__, set())
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for category, by_level in raw.items():
+        check_keys(path.name, category, by_level, {"medium", "high"}, set())
+        out[category] = {
+            level: _interventions(path.name, f"{category}.{level}", codes, actions)
+            for level, codes in by_level.items()
+        }
+    return out
 
 
 def _digest(data_dir: Path) -> str:
@@ -216,17 +289,32 @@ def load_ruleset(data_dir: Path = DATA_DIR, as_of: date | None = None) -> RuleSe
     parts = {"clauses": clauses, "params": params, "actions": actions}
     rules = _load_rules(data_dir / "policy", parts)
     _check_cutoffs(rules, params)
-    values = {name: p.value_at(as_of) for name, p in params.items()}
     return RuleSet(
         rules=rules,
         parameters=params,
         actions=actions,
         departments=departments,
-        data_gaps=_data_gaps(data_dir / "data_gaps.yaml"),
+        data_gaps=_data_gaps(data_dir / "data_gaps.yaml", params),
+        score_actions=_score_actions(data_dir / "score_actions.yaml", actions),
         as_of=as_of,
         sha256=_digest(data_dir),
-        values=values,
     )
+
+
+def period_groups(ruleset: RuleSet, days) -> list[tuple[date, np.ndarray]]:
+    """Row positions grouped by the parameter period their day falls in, in period order.
+
+    >>> period_groups(ruleset, [date(2025, 12, 31), date(2026, 1, 1)])   # doctest: +SKIP
+    [(datetime.date(2016, 9, 6), array([0])), (datetime.date(2026, 1, 1), array([1]))]
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    starts = np.array(ruleset.periods, dtype="datetime64[D]")
+    index = np.searchsorted(starts, days, side="right") - 1
+    if len(index) and index.min() < 0:
+        raise PeriodError(days[index.argmin()].item(), ruleset.first_day)
+    if len(index) and index.min() == index.max():  # the common case: one period
+        return [(ruleset.periods[int(index[0])], np.arange(len(index)))]
+    return [(ruleset.periods[i], np.flatnonzero(index == i)) for i in np.unique(index)]
 
 
 def describe(rule: Rule) -> dict[str, Any]:

@@ -7,8 +7,10 @@ Returns plain dicts (validated once, with the whole assessment, where needed).
 from typing import Any
 
 
-def action_templates(ruleset: Any) -> dict[str, dict]:
-    """Each action's public fields, resolved once per ruleset."""
+def action_templates(ruleset: Any, values: dict[str, Any] | None = None) -> dict[str, dict]:
+    """Each action's public fields, with the deadlines under ``values`` (default
+    ``ruleset.values``), resolved once per parameter period."""
+    values = ruleset.values if values is None else values
     return {
         code: {
             "action": action.code,
@@ -16,7 +18,7 @@ def action_templates(ruleset: Any) -> dict[str, dict]:
             "department": action.department,
             "department_zh": ruleset.departments[action.department].zh,
             "cooperating": list(action.cooperating),
-            "deadline_hours": ruleset.values[action.deadline],
+            "deadline_hours": values[action.deadline],
             "mandatory_report": action.mandatory_report,
             "clause": action.clause,
         }

@@ -27,6 +27,21 @@ def final_level(
     return RiskLevel.highest([f for f in floors if f] + [points_level(category, total, values)])
 
 
+def score_actions(ruleset: Any, category: str, total: int, values: dict) -> list[str]:
+    """The actions the points total orders (rules/data/score_actions.yaml): 3.2.3's
+    targeted measures when the periodic assessment reaches ``high``."""
+    by_level = ruleset.score_actions.get(category)
+    if not by_level:
+        return []
+    reached = points_level(category, total, values)
+    return [
+        code
+        for level, codes in by_level.items()
+        if reached.rank >= RiskLevel(level).rank
+        for code in codes
+    ]
+
+
 MODEL_RAISES_BAND = "high"
 _NEXT = {RiskLevel.low: RiskLevel.medium, RiskLevel.medium: RiskLevel.high}
 

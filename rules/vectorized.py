@@ -179,7 +179,7 @@ class RuleMatrix:
 
     @classmethod
     def from_values(cls, values: np.ndarray, rule_ids: tuple[str, ...]) -> "RuleMatrix":
-        keys = np.zeros((len(values), _words(len(rule_ids))), dtype=np.uint64, order="F")
+        keys = np.zeros((len(values), key_words(len(rule_ids))), dtype=np.uint64, order="F")
         for j in range(len(rule_ids)):
             _set_bit(keys, j, values[:, j])
         return cls(keys, rule_ids)
@@ -196,8 +196,14 @@ class RuleMatrix:
         return pd.DataFrame(self.values, columns=list(self.rule_ids), index=index)
 
 
-def _words(rules: int) -> int:
+def key_words(rules: int) -> int:
+    """uint64 words per row key for ``rules`` bits."""
     return max(1, -(-rules // 64))
+
+
+def condition_mask(node: Condition, frame: pd.DataFrame, values: dict) -> np.ndarray:
+    """Where one condition holds, over a whole encoded fact frame (as ``conditions.holds``)."""
+    return mask(node, _Columns(frame), values, {})
 
 
 def _set_bit(keys: np.ndarray, j: int, holds: np.ndarray) -> None:
@@ -207,21 +213,26 @@ def _set_bit(keys: np.ndarray, j: int, holds: np.ndarray) -> None:
 PARALLEL_FROM = 200_000  # rows; numpy releases the GIL, so large frames use every core
 
 
-def evaluate(ruleset: Any, frame: pd.DataFrame, workers: int | None = None) -> RuleMatrix:
-    """One key per fact, one bit per rule (in rule order).
+def evaluate(
+    ruleset: Any, frame: pd.DataFrame, workers: int | None = None, values: dict | None = None
+) -> RuleMatrix:
+    """One key per fact, one bit per rule (in rule order), under ``values`` (default
+    ``ruleset.values``: callers with several assessment dates evaluate each period's rows
+    with ``ruleset.values_at``).
 
     Frames of ``PARALLEL_FROM`` rows or more are cut into one contiguous slice per
     core, evaluated in threads (numpy's element-wise work runs without the GIL).
     """
-    keys = np.zeros((len(frame), _words(len(ruleset.rules))), dtype=np.uint64, order="F")
+    keys = np.zeros((len(frame), key_words(len(ruleset.rules))), dtype=np.uint64, order="F")
     workers = workers or (os.cpu_count() or 1)
+    values = ruleset.values if values is None else values
     if len(frame) < PARALLEL_FROM or workers == 1:
-        _evaluate_into(ruleset, frame, keys)
+        _evaluate_into(ruleset, frame, keys, values)
     else:
         bounds = np.linspace(0, len(frame), workers + 1).astype(int)
         with ThreadPoolExecutor(workers) as pool:
             jobs = [
-                pool.submit(_evaluate_into, ruleset, frame.iloc[a:b], keys[a:b])
+                pool.submit(_evaluate_into, ruleset, frame.iloc[a:b], keys[a:b], values)
                 for a, b in itertools.pairwise(bounds)
             ]
             for job in jobs:
@@ -229,7 +240,7 @@ def evaluate(ruleset: Any, frame: pd.DataFrame, workers: int | None = None) -> R
     return RuleMatrix(keys, tuple(r.id for r in ruleset.rules))
 
 
-def _evaluate_into(ruleset: Any, frame: pd.DataFrame, keys: np.ndarray) -> None:
+def _evaluate_into(ruleset: Any, frame: pd.DataFrame, keys: np.ndarray, values: dict) -> None:
     """Each category's rules on that category's rows only, gathering just the columns
     those rules read; their bits are set in a local key block scattered back once."""
     category = frame["category"].to_numpy()
@@ -243,7 +254,7 @@ def _evaluate_into(ruleset: Any, frame: pd.DataFrame, keys: np.ndarray) -> None:
         local = keys if whole else np.zeros((len(rows), keys.shape[1]), np.uint64, order="F")
         memo: dict = {}  # rules share conditions (3.1.6 repeats the 3.1.4 situations)
         for j, rule in rules:
-            _set_bit(local, j, mask(rule.when, columns, ruleset.values, memo))
+            _set_bit(local, j, mask(rule.when, columns, values, memo))
         if not whole:
             keys[rows] = local
 

@@ -21,9 +21,10 @@ from models.sheet_bulk import read_table
 from rules.adapter import release_free_memory
 from rules.assess_bulk import Assessed, assess_table
 from rules.fact_table import fact_table
+from rules.facts import category_ages
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
-PEOPLE_COLUMNS = ["row", "person_id", "name", "id_number", "category", "age"]
+PEOPLE_COLUMNS = ["row", "person_id", "name", "id_number", "category", "age", "assessment_date"]
 MASKED = ["name_masked", "id_masked"]  # added once: the store and the reports share them
 
 
@@ -100,7 +101,7 @@ def review(
         read = read_table(chunk, progress, first=rows_in)
         rows_in += read.rows_in
         people.append(read.table[PEOPLE_COLUMNS])
-        facts.append(fact_table(read.table, assessor.ruleset.values))
+        facts.append(fact_table(read.table, assessor.ruleset))
         rejected += read.rejected
         ignored = ignored or read.ignored_columns
         del read
@@ -112,7 +113,7 @@ def review(
     kept["name_masked"] = pd.Series([mask_name(n) for n in kept["name"]], dtype=object)
     kept["id_masked"] = pd.Series([mask_id_number(n) for n in kept["id_number"]], dtype=object)
     facts = pd.concat(facts, ignore_index=True)[keep].reset_index(drop=True)
-    assessed = assess_table(assessor, facts)
+    assessed = assess_table(assessor, facts, kept["assessment_date"].to_numpy())
     result = ReviewResult(
         township,
         village,
@@ -129,6 +130,7 @@ def review(
     rows = result.people["row"].to_numpy()
     chosen = np.flatnonzero(with_gaps[assessed.pattern]) if len(kept) else []
     gaps = [(rows[i], fields[assessed.pattern[i]]) for i in chosen]
-    result.quality = check_quality(kept, rejected, duplicates, gaps)
+    bounds = category_ages(assessor.ruleset.values)
+    result.quality = check_quality(kept, rejected, duplicates, gaps, bounds)
     assert result.rows_in == result.scored + len(result.rejected), "a row was lost"
     return result

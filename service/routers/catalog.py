@@ -1,6 +1,14 @@
-"""What is in force: rules, parameters, departments, the ruleset's identity."""
+"""What is in force: rules, parameters, departments, the ruleset's identity.
 
-from fastapi import APIRouter
+Values are those in force on ``as_of`` (a query parameter, default today), taken
+afresh on every request: a server running across an effective date shows the new
+value from that day on.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from rules.errors import did_you_mean
 from rules.loader import describe
@@ -11,11 +19,27 @@ from service.problems import ProblemError
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 
-def _rule_public(rule, ruleset) -> dict:
+AsOf = Annotated[
+    date | None, Query(description="the date the values are in force on (default today)")
+]
+
+
+def _values(ruleset, as_of: date | None) -> tuple[date, dict]:
+    day = as_of or date.today()
+    if day < ruleset.first_day:
+        raise ProblemError(
+            422,
+            "No values in force",
+            f"as_of {day} is before {ruleset.first_day}, the first day of the rules' parameters",
+        )
+    return day, ruleset.values_at(day)
+
+
+def _rule_public(rule, ruleset, values: dict) -> dict:
     data = describe(rule)
-    data["points"] = ruleset.values[rule.points] if rule.points else 0
+    data["points"] = values[rule.points] if rule.points else 0
     data["points_parameter"] = rule.points
-    templates = action_templates(ruleset)
+    templates = action_templates(ruleset, values)
     data["interventions"] = [
         _action_public(ruleset.actions[c], templates) for c in rule.interventions
     ]
@@ -28,31 +52,34 @@ def _action_public(action, templates: dict[str, dict]) -> dict:
 
 
 @router.get("/rules", summary="The rules in force")
-async def list_rules(assessor: AssessorDep) -> list[dict]:
-    return [_rule_public(rule, assessor.ruleset) for rule in assessor.ruleset.rules]
+async def list_rules(assessor: AssessorDep, as_of: AsOf = None) -> list[dict]:
+    _, values = _values(assessor.ruleset, as_of)
+    return [_rule_public(rule, assessor.ruleset, values) for rule in assessor.ruleset.rules]
 
 
 @router.get("/rules/{rule_id}", summary="One rule")
-async def get_rule(rule_id: str, assessor: AssessorDep) -> dict:
+async def get_rule(rule_id: str, assessor: AssessorDep, as_of: AsOf = None) -> dict:
     ruleset = assessor.ruleset
+    _, values = _values(ruleset, as_of)
     try:
-        return _rule_public(ruleset.rule(rule_id), ruleset)
+        return _rule_public(ruleset.rule(rule_id), ruleset, values)
     except KeyError:
         hint = did_you_mean(rule_id, [r.id for r in ruleset.rules])
         raise ProblemError(404, "Unknown rule", f"no rule `{rule_id}`.{hint}") from None
 
 
 @router.get("/parameters", summary="Tunable thresholds with value, unit, reference, effective date")
-async def list_parameters(assessor: AssessorDep) -> list[dict]:
+async def list_parameters(assessor: AssessorDep, as_of: AsOf = None) -> list[dict]:
     ruleset = assessor.ruleset
+    day, values = _values(ruleset, as_of)
     return [
         {
             "name": p.name,
             "description": p.description,
-            "value": ruleset.values[p.name],
+            "value": values[p.name],
             "unit": p.unit,
             "reference": p.reference,
-            "effective_date": p.effective_date(ruleset.as_of).isoformat(),
+            "effective_date": p.effective_date(day).isoformat(),
             "tunable": p.tunable,
             "min": p.min,
             "max": p.max,
@@ -78,7 +105,8 @@ async def get_ruleset(assessor: AssessorDep) -> dict:
         "id": ruleset.id,
         "version": ruleset.version,
         "sha256": ruleset.sha256,
-        "as_of": ruleset.as_of.isoformat(),
+        "as_of": date.today().isoformat(),
+        "periods": [d.isoformat() for d in ruleset.periods],
         "rules": len(ruleset.rules),
         "parameters": len(ruleset.parameters),
     }
