@@ -24,7 +24,7 @@ from rules.errors import EngineError
 from rules.loader import Rule
 
 LIVES_ALONE = {"category": "child", "lives_alone": True, "age": 10}
-LIVES_ALONE_RULES = ["child.lives_alone", "child.evaluation_after_report"]
+LIVES_ALONE_RULES = ["child.lives_alone"]
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +107,7 @@ def test_or_branches_fire_a_rule_once(engine):
         "suspected_injury": True,
         "suspected_unlawful_harm": True,
     }
-    assert engine.evaluate(fact) == [
-        "child.injury_or_unlawful_harm",
-        "child.evaluation_after_report",
-    ]
+    assert engine.evaluate(fact) == ["child.injury_or_unlawful_harm"]
 
 
 def test_exception_inside_an_action_is_surfaced_and_state_still_deleted(ruleset):

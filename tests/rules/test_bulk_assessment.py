@@ -25,7 +25,7 @@ def sheet(request):
 def test_fact_table_equals_build_fact(sheet, ruleset):
     persons = [r.person for r in read_rows(sheet).records]
     expected = fact_frame([build_fact(p, ruleset.values) for p in persons])
-    got = fact_table(read_table(sheet).table, ruleset.values)
+    got = fact_table(read_table(sheet).table, ruleset)
     for column in got.columns:
         values = got[column].to_numpy()
         if column in expected:
@@ -38,7 +38,7 @@ def test_fact_table_equals_build_fact(sheet, ruleset):
 def test_assess_table_equals_assess_many(sheet, assessor):
     persons = [r.person for r in read_rows(sheet).records]
     expected = assessor.assess_many(persons)
-    assessed = assess_table(assessor, fact_table(read_table(sheet).table, assessor.ruleset.values))
+    assessed = assess_table(assessor, fact_table(read_table(sheet).table, assessor.ruleset))
     score = assessed.score()
     assert len(assessed.patterns) < len(persons)  # shared, not one per person
     for i, one in enumerate(expected):

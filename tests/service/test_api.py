@@ -15,20 +15,21 @@ def test_single_assessment_child_living_alone(client):
     assert {f["rule_id"] for f in body["findings"]} == {
         "child.lives_alone",
         "child.guardian_incapacity",
-        "child.evaluation_after_report",
-        "child.no_guardian",
+        "child.unattended",
     }
-    assert body["score"] == 4  # points.child.no_guardian
-    assert body["score_breakdown"] == [
-        {"dimension": "guardianship", "points": 4, "rule_ids": ["child.no_guardian"]}
-    ]
+    assert body["score"] == 0  # nobody looks after him: 脱离监护 (3.1.4), a floor, no points
+    assert body["score_breakdown"] == []
     report = body["interventions"][0]
     assert report["action"] == "report_to_police" and report["mandatory_report"] is True
     assert (
         report["department"] == "county_public_security" and report["department_zh"] == "县公安局"
     )
     assert report["deadline_hours"] == 0 and report["clause"] == "3.1.4"
-    assert set(report["rule_ids"]) == {"child.lives_alone", "child.guardian_incapacity"}
+    assert set(report["rule_ids"]) == {
+        "child.lives_alone",
+        "child.guardian_incapacity",
+        "child.unattended",
+    }
     assert body["ruleset"]["id"] == "shouxian-2016-278" and len(body["ruleset"]["sha256"]) == 64
     assert body["model"] is None and body["assessment_date"] == "2026-11-28"
 
@@ -132,7 +133,12 @@ def test_rules_endpoint_lists_each_rule_with_clause_and_interventions(client, ru
     assert one["conditions"] == {
         "all": [
             {"field": "lives_alone", "eq": True},
-            {"field": "age", "lt": {"param": "child.age_limit"}},
+            {
+                "any": [
+                    {"field": "age", "lt": {"param": "child.age_limit"}},
+                    {"field": "age", "known": False},
+                ]
+            },
         ]
     }
     assert one["interventions"][0]["department"] == "county_public_security"

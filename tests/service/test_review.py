@@ -206,3 +206,26 @@ def test_reports_list_the_most_urgent_first_up_to_a_limit(messy, monkeypatch):
     write_report(cut, buffer)
     summary = [row[0] for row in load_workbook(buffer)["summary"].iter_rows(values_only=True)]
     assert any("仅列出最紧急的 3 行" in str(cell) for cell in summary)
+
+
+def test_category_ages_come_from_the_parameters(assessor):
+    """A child is under child.age_limit (16), an elder at least elder.age (60), a woman at
+    least woman.adult_age (18): the data-quality bounds are the rules' own parameters."""
+    from rules.facts import category_ages
+
+    values = assessor.ruleset.values
+    assert category_ages(values) == {"child": (0, 15), "elder": (60, 130), "woman": (18, 130)}
+    sheet = pd.DataFrame(
+        {
+            "category": ["child", "child", "elder", "elder", "woman"],
+            "age": [15, 16, 60, 59, 17],
+        }
+    )
+    buffer = io.BytesIO()
+    sheet.to_csv(buffer, index=False)
+    result = review(load_sheet(buffer.getvalue(), "people.csv"), assessor, **PLACE)
+    conflicts = {p.row: p.reason for p in result.quality.age_conflicts}
+    assert sorted(conflicts) == [3, 5, 6]  # sheet rows: the 16-year-old, the 59, the 17
+    assert conflicts[3] == "age 16 contradicts category child (0-15)"
+    lower = category_ages({**values, "child.age_limit": 14})
+    assert lower["child"] == (0, 13)
