@@ -27,7 +27,7 @@ from rules.parameters import Parameter, load_parameters
 
 DATA_DIR = Path(__file__).parent / "data"
 RULESET_ID = "shouxian-2016-278"
-RULESET_VERSION = "1.1.0"
+RULESET_VERSION = "1.2.0"
 # What the points of the periodic assessment measure: 3.2.3 names income, support and
 # health for elders; for children we use guardianship, schooling, family economy, wellbeing.
 DIMENSIONS = {
