@@ -7,7 +7,7 @@ of the subsistence line) are recomputed column-wise for each proposal by
 ``facts_for``.
 
 >>> cohort = from_persons(persons, ruleset)                        # doctest: +SKIP
->>> cohort.facts_for({**ruleset.values, "income.subsistence_line": 4200})   # doctest: +SKIP
+>>> cohort.facts_for(apply(ruleset, {"income.subsistence_line": 4200}))  # doctest: +SKIP
 """
 
 import hashlib
@@ -21,6 +21,7 @@ from models.identity import mask_id_number, mask_name
 from models.sheet_bulk import persons_table
 from rules.assess_bulk import gap_bits
 from rules.fact_table import PCT_OF_LINE, fact_table, pct_of_line
+from rules.loader import period_groups
 from rules.vectorized import CATEGORIES
 
 
@@ -36,16 +37,27 @@ class Cohort:
     def __len__(self) -> int:
         return len(self.facts)
 
-    def facts_for(self, values: dict[str, Any]) -> pd.DataFrame:
-        """The facts under ``values``: the percentages of the subsistence line, the only
-        derived facts a tunable parameter moves, recomputed column-wise (a test perturbs
-        every tunable parameter against rules.facts.build_fact, so another cannot hide)."""
+    def facts_for(self, ruleset: Any) -> pd.DataFrame:
+        """The facts under ``ruleset`` (its overrides included), each person at the values
+        in force on their assessment date: the percentages of the subsistence line, the
+        only derived facts a tunable parameter moves, recomputed column-wise (a test
+        perturbs every tunable parameter against rules.facts.build_fact, so another
+        cannot hide)."""
         frame = self.facts.copy(deep=False)
         category = frame["category"].to_numpy()
-        for derived, (income, categories) in PCT_OF_LINE.items():
-            if income in frame:
-                applies = np.isin(category, [CATEGORIES.index(c) for c in categories])
-                frame[derived] = pct_of_line(frame[income].to_numpy(), applies, values)
+        for start, rows in period_groups(ruleset, self.days):
+            values = ruleset.values_at(start)
+            for derived, (income, categories) in PCT_OF_LINE.items():
+                if income not in frame:
+                    continue
+                applies = np.isin(category[rows], [CATEGORIES.index(c) for c in categories])
+                money = frame[income].to_numpy()[rows]
+                if len(rows) == len(frame):
+                    frame[derived] = pct_of_line(money, applies, values)
+                else:
+                    column = frame[derived].to_numpy().copy()
+                    column[rows] = pct_of_line(money, applies, values)
+                    frame[derived] = column
         return frame
 
 

@@ -64,7 +64,7 @@ def age_band(category: str, age: int | None) -> str:
 def from_table(table: pd.DataFrame, outcomes, assessor: Any, sha256: str = "") -> Dataset:
     """The same, from a column-wise table (models.sheet_bulk): no person objects."""
     facts = fact_table(table, assessor.ruleset)
-    assessed = assess_table(assessor, facts)
+    assessed = assess_table(assessor.ruleset, facts, table["assessment_date"].to_numpy())
     score = assessed.score().astype(float)
     rank = np.array([level.rank for level in assessed.level], dtype=float)
     category, age = table["category"].to_numpy(), table["age"].to_numpy()

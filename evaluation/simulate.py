@@ -22,15 +22,24 @@ from evaluation.overrides import apply
 CHANGED_LIMIT = 1000  # persons listed; the count is always whole
 
 
-def run(cohort: Cohort, ruleset: Any, overrides: dict, changed_limit: int = CHANGED_LIMIT) -> dict:
+def run(
+    cohort: Cohort,
+    ruleset: Any,
+    overrides: dict,
+    changed_limit: int = CHANGED_LIMIT,
+    model: Any = None,
+) -> dict:
+    """``model``: a ModelScorer applied to baseline and proposal alike, or None (rules
+    only); the result's ``model`` says which."""
     proposal_rules = apply(ruleset, overrides)
-    base = lv.score_cohort(ruleset, cohort)
-    proposal = lv.score_cohort(proposal_rules, cohort)
+    base = lv.score_cohort(ruleset, cohort, model)
+    proposal = lv.score_cohort(proposal_rules, cohort, model)
     result = {
         "reproduce": {
             "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
             "overrides": dict(overrides),
             "population": {"persons": len(cohort), "sha256": cohort.sha256},
+            "model": model_used(model),
         },
         "levels": {
             "baseline": lv.level_counts(base.level),
@@ -48,6 +57,13 @@ def run(cohort: Cohort, ruleset: Any, overrides: dict, changed_limit: int = CHAN
             "proposal": backtest(proposal.level, proposal.score, cohort.outcome),
         }
     return result
+
+
+def model_used(model: Any) -> dict:
+    """Whether the optional model raised levels in this run, and which one."""
+    if model is None:
+        return {"applied": False, "model_version": None}
+    return {"applied": True, "model_version": model.version}
 
 
 def transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, int]]:

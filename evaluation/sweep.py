@@ -40,13 +40,19 @@ def parse(text: str, ruleset: Any) -> tuple[str, list[int | float]]:
 
 
 def run(
-    cohort: Cohort, ruleset: Any, name: str, values: list, overrides: dict | None = None
+    cohort: Cohort,
+    ruleset: Any,
+    name: str,
+    values: list,
+    overrides: dict | None = None,
+    model: Any = None,
 ) -> list[dict]:
-    """One row per value: levels, persons flagged high or above, workload, recall if known."""
+    """One row per value: levels, persons flagged high or above, workload, recall if known.
+    ``model``: a ModelScorer applied at every value, or None (rules only)."""
     rows = []
     for value in values:
         rules = apply(ruleset, {**(overrides or {}), name: value})
-        scored = lv.score_cohort(rules, cohort)
+        scored = lv.score_cohort(rules, cohort, model)
         row = {
             name: value,
             **lv.level_counts(scored.level),

@@ -62,7 +62,7 @@ class RiskLevel(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _LEVEL_ORDER.index(self.value)
+        return _LEVEL_RANK[self]
 
     @property
     def zh(self) -> str:
@@ -70,8 +70,9 @@ class RiskLevel(StrEnum):
 
     @classmethod
     def highest(cls, levels: "list[RiskLevel]") -> "RiskLevel":
-        return max(levels, key=lambda level: level.rank, default=cls.low)
+        return max(levels, key=_LEVEL_RANK.__getitem__, default=cls.low)
 
 
 _LEVEL_ORDER = ["low", "medium", "high", "critical"]
+_LEVEL_RANK = {name: rank for rank, name in enumerate(_LEVEL_ORDER)}
 _LEVEL_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "紧急"}

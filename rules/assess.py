@@ -11,12 +11,13 @@ from models.assessment import Assessment
 from rules.adapter import DatedEngine
 from rules.conditions import fields_of, holds
 from rules.facts import build_fact
-from rules.loader import Rule, RuleSet, load_ruleset, period_groups
-from rules.routing import action_templates, route
-from rules.scoring import apply_model, final_level, score_actions
-from rules.vectorized import evaluate, fact_frame, fired_lists
+from rules.loader import Rule, RuleSet, load_ruleset
+from rules.outcome import VERIFY_ACTION, outcome
+from rules.routing import action_templates
+from rules.scoring import apply_model
+from rules.vectorized import fact_frame
 
-VERIFY_ACTION = "verify_data"
+__all__ = ["VERIFY_ACTION", "Assessor"]
 
 
 class Assessor:
@@ -62,43 +63,55 @@ class Assessor:
         return self.assemble(person, fact, fired, model)
 
     def assess_many(self, persons: list) -> list[dict]:
-        """Many validated persons at once: the rule stage runs column-wise (rules.vectorized),
-        once per parameter period among their assessment dates."""
+        """Many validated persons at once: rules and assembly run column-wise
+        (``rules.assess_bulk.assess_table``), findings and evidence per person."""
+        from rules.assess_bulk import assess_table  # the column-wise assembler calls ours
+
         if not persons:
             return []
         facts = [build_fact(p, self.ruleset.values_at(p.assessment_date)) for p in persons]
-        fired_ids: list = [None] * len(persons)
-        models: list = [None] * len(persons)
-        for start, rows in period_groups(self.ruleset, [p.assessment_date for p in persons]):
-            frame = fact_frame([facts[i] for i in rows])
-            matrix = evaluate(self.ruleset, frame, values=self.ruleset.values_at(start))
-            for i, ids in zip(rows, fired_lists(matrix), strict=True):
-                fired_ids[i] = ids
-            if self.model:
-                for i, block in zip(rows, self.model.blocks(frame), strict=True):
-                    models[i] = block
+        days = [p.assessment_date for p in persons]
+        table = assess_table(self.ruleset, fact_frame(facts), days, model=self.model)
         return [
-            self.assemble(person, fact, [self._rules[rule_id] for rule_id in ids], model)
-            for person, fact, ids, model in zip(persons, facts, fired_ids, models, strict=True)
+            self._data(person, fact, table.patterns[k], table.level[i], table.model, i)
+            for i, (person, fact, k) in enumerate(zip(persons, facts, table.pattern, strict=True))
         ]
+
+    def _data(self, person, fact, pattern, level, blocks, i) -> dict:
+        values = self.ruleset.values_at(person.assessment_date)
+        fired = [self._rules[rule_id] for rule_id in pattern.rule_ids]
+        findings = [self._finding(rule, fact, values) for rule in fired]
+        return self._assessment(
+            person,
+            fact,
+            findings,
+            pattern.score,
+            level,
+            pattern.interventions,
+            pattern.data_gaps,
+            blocks[i] if blocks else None,
+        )
 
     def assemble(
         self, person: Any, fact: dict, fired: list[Rule], model: dict | None = None
     ) -> dict:
-        """Everything after the rule stage, shared by every evaluator: Assessment data.
+        """Everything after the rule stage of one person: Assessment data.
 
         ``model``: the optional model's block; its band may raise the level (rules.scoring).
         """
         day = person.assessment_date
         values = self.ruleset.values_at(day)
         findings = [self._finding(rule, fact, values) for rule in fired]
-        score = sum(f["points"] for f in findings)
-        level = final_level([rule.level for rule in fired], score, person.category, values)
+        gaps = self._gaps(person.category, fact, values)
+        score, level, _, interventions = outcome(
+            self.ruleset, person.category, fired, values, bool(gaps), self.templates_at(day)
+        )
         if model is not None:
             level, model = apply_model(level, model)
-        gaps = self._gaps(person.category, fact, values)
-        extra = score_actions(self.ruleset, person.category, score, values)
-        extra += [VERIFY_ACTION] if gaps else []
+        return self._assessment(person, fact, findings, score, level, interventions, gaps, model)
+
+    def _assessment(self, person, fact, findings, score, level, interventions, gaps, model):
+        day = person.assessment_date
         return {
             "assessment_id": uuid4(),
             "person_id": person.person_id,
@@ -109,7 +122,7 @@ class Assessor:
             "score": score,
             "score_breakdown": _breakdown(findings),
             "findings": findings,
-            "interventions": route(fired, self.templates_at(day), extra),
+            "interventions": interventions,
             "data_gaps": gaps,
             "ruleset": {**self.ref, "values_as_of": day},
             "assessment_date": day,

@@ -1,11 +1,21 @@
-"""Assessments of a whole table at once, as columns: what a review keeps of each person.
+"""Assessments of a whole table at once, as columns: the one column-wise assembler.
 
-People with the same category, the same rules fired and the same unknown safety
-values get the same level, points, interventions and data gaps; each such
-pattern is assembled once, by the same functions as one assessment
-(``rules.scoring``, ``rules.routing``), and shared. The optional model's
-probability is per person and may raise the level one step (``with_model``).
-A test compares every person with ``Assessor.assess_many``.
+People with the same category, the same rules fired, the same unknown safety
+values and the same parameter period get the same level, points, actions and data
+gaps; each such pattern is worked out once by ``rules.assess.outcome`` (the very
+function that finishes one person's assessment) and shared. Reviews, batches
+(``Assessor.assess_many``), model datasets and simulations (``evaluation.levels``)
+all call ``assess_table``:
+
+- ``detail="full"``: each pattern's interventions as assessments show them (reviews,
+  batches);
+- ``detail="levels"``: level, points and action codes only, the cheap mode a
+  sweep needs (no intervention lists are built).
+
+The optional model is an explicit argument: its probability is per person and may
+raise the level one step (``rules.scoring.apply_model``). Twin with a speed reason:
+``Assessor.assess_data`` (durable_rules, one person) — tests/rules/test_bulk_assessment.py
+and tests/rules/test_vectorized.py hold the two equal person by person.
 """
 
 from dataclasses import dataclass
@@ -14,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rules.assess import VERIFY_ACTION
 from rules.loader import period_groups
-from rules.routing import route
-from rules.scoring import apply_model, final_level, score_actions
+from rules.outcome import outcome
+from rules.routing import action_templates
+from rules.scoring import apply_model
 from rules.vectorized import (
     CATEGORIES,
     RuleMatrix,
@@ -27,6 +37,8 @@ from rules.vectorized import (
     unknown,
 )
 
+DETAILS = ("full", "levels")
+
 
 @dataclass(frozen=True)
 class Pattern:
@@ -34,7 +46,8 @@ class Pattern:
     rule_ids: tuple[str, ...]
     score: int
     level: Any  # RiskLevel before the model
-    interventions: list[dict]
+    actions: tuple[str, ...]  # action codes, in intervention order
+    interventions: list[dict] | None  # None in the "levels" detail
     data_gaps: list[dict]
 
 
@@ -43,16 +56,29 @@ class Assessed:
     pattern: np.ndarray  # each person's index into ``patterns``
     patterns: list[Pattern]
     level: np.ndarray  # object: RiskLevel after the model
-    model: list[dict | None] | None  # the model's block per person, when a model is loaded
+    model: list[dict | None] | None  # the model's block per person, when a model is given
+    fires: np.ndarray | None = None  # bool (patterns, rules): each pattern's fired rules
 
     def score(self) -> np.ndarray:
         return np.array([p.score for p in self.patterns], dtype=np.int64)[self.pattern]
 
 
-def assess_table(assessor: Any, facts: pd.DataFrame, days=None) -> Assessed:
-    """``days``: each row's assessment_date (default: every row at ``ruleset.as_of``); each
-    row is assessed under the parameter values in force on its day."""
-    ruleset = assessor.ruleset
+def assess_table(
+    ruleset: Any,
+    facts: pd.DataFrame,
+    days=None,
+    *,
+    model: Any = None,
+    detail: str = "full",
+) -> Assessed:
+    """Every row of ``facts`` (encoded, ``rules.fact_table``) assessed.
+
+    ``days``: each row's assessment_date (default: every row at ``ruleset.as_of``), whose
+    parameter values it is assessed under; ``model``: an evaluation.serving.ModelScorer
+    or None (rules only); ``detail``: "full" or "levels" (see the module docstring).
+    """
+    if detail not in DETAILS:
+        raise ValueError(f"detail must be one of {DETAILS}, not {detail!r}")
     if days is None:
         days = np.full(len(facts), np.datetime64(ruleset.as_of, "D"))
     groups = period_groups(ruleset, days)
@@ -65,7 +91,40 @@ def assess_table(assessor: Any, facts: pd.DataFrame, days=None) -> Assessed:
         keys[rows] = evaluate(ruleset, part, values=values).keys
         gaps[rows] = gap_bits(ruleset, part, values)[0]
         period[rows] = p
+    codes, first = _patterns(keys, facts, period, gaps)
+    category = facts["category"].to_numpy().astype(np.int64)
+    fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
     needed = needed_fields(ruleset)
+    templates = {
+        start: action_templates(ruleset, ruleset.values_at(start)) if detail == "full" else None
+        for start, _ in groups
+    }
+    hits, rules = np.nonzero(fires)  # each pattern's fired rules, at once
+    fired_of = np.split(rules, np.searchsorted(hits, np.arange(1, len(first))))
+    patterns = [
+        _pattern(
+            ruleset,
+            CATEGORIES[category[row]],
+            [ruleset.rules[j] for j in fired_of[k]],
+            gaps[row],
+            needed,
+            groups[period[row]][0],
+            templates,
+        )
+        for k, row in enumerate(first)
+    ]
+    level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
+    blocks = None
+    if model is not None and len(facts):
+        blocks = model.blocks(facts)
+        for i, block in enumerate(blocks):
+            if block is not None:
+                level[i], blocks[i] = apply_model(level[i], block)
+    return Assessed(codes, patterns, level, blocks, fires)
+
+
+def _patterns(keys, facts, period, gaps) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's pattern code, and each pattern's first row."""
     category = facts["category"].to_numpy().astype(np.int64)
     if keys.shape[1] == 1:
         fired, _ = pd.factorize(keys[:, 0])
@@ -74,22 +133,8 @@ def assess_table(assessor: Any, facts: pd.DataFrame, days=None) -> Assessed:
     combined = (((fired.ravel().astype(np.int64) * 4 + category) * 64 + period) << 20) | gaps
     codes, _ = pd.factorize(combined)
     first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each pattern's first row
-    fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
-    patterns = [
-        _pattern(
-            assessor, CATEGORIES[category[row]], fired, gaps[row], needed, groups[period[row]][0]
-        )
-        for row, fired in zip(first, fires, strict=True)
-    ]
-    level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
-    blocks = None
-    if assessor.model is not None and len(facts):
-        blocks = assessor.model.blocks(facts)
-        for i, block in enumerate(blocks):
-            if block is not None:
-                level[i], blocks[i] = apply_model(level[i], block)
-    return Assessed(codes, patterns, level, blocks)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return codes, first
 
 
 def needed_fields(ruleset: Any) -> dict[str, list[str]]:
@@ -121,26 +166,30 @@ def gap_bits(
 
 
 def _pattern(
-    assessor: Any, category: str, fires: np.ndarray, gaps: int, needed: dict, day: Any
+    ruleset: Any,
+    category: str,
+    fired: list,
+    gaps: int,
+    needed: dict,
+    day: Any,
+    templates: dict,
 ) -> Pattern:
-    ruleset = assessor.ruleset
-    fired = [rule for rule, fire in zip(ruleset.rules, fires, strict=True) if fire]
-    values = ruleset.values_at(day)
-    score = sum(values[rule.points] for rule in fired if rule.points)
-    level = final_level([rule.level for rule in fired], score, category, values)
     messages = ruleset.data_gaps.get(category, {})
-    gaps = [
+    gap_list = [
         {"field": f, "message_zh": messages[f].message}
         for j, f in enumerate(needed[category])
         if gaps >> j & 1
     ]
-    extra = score_actions(ruleset, category, score, values)
-    extra += [VERIFY_ACTION] if gaps else []
+    values = ruleset.values_at(day)
+    score, level, actions, interventions = outcome(
+        ruleset, category, fired, values, gaps != 0, templates[day]
+    )
     return Pattern(
         category,
         tuple(rule.id for rule in fired),
         score,
         level,
-        route(fired, assessor.templates_at(day), extra),
-        gaps,
+        actions,
+        interventions,
+        gap_list,
     )

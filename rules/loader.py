@@ -7,9 +7,11 @@ the file and the key (OpenFisca's way, not business-rules')::
     ruleset.rule("child.lives_alone").clause  == "3.1.4"
 """
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +100,12 @@ class RuleSet:
     overrides: dict[str, Any] = field(default_factory=dict)
     _by_period: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @property
+    @cached_property
     def first_day(self) -> date:
         """The first day on which every parameter has a value."""
         return max(min(p.values) for p in self.parameters.values())
 
-    @property
+    @cached_property
     def periods(self) -> tuple[date, ...]:
         """The days on which some value changes, from ``first_day`` on, in order."""
         first = self.first_day
@@ -114,15 +116,18 @@ class RuleSet:
         """The start of the period ``day`` falls in (values are constant within it)."""
         if day < self.first_day:
             raise PeriodError(day, self.first_day)
-        return max(d for d in self.periods if d <= day)
+        return self.periods[bisect.bisect_right(self.periods, day) - 1]
 
     def values_at(self, day: date) -> dict[str, Any]:
         """Every parameter's value in force on ``day`` (then the overrides)."""
-        start = self.period_of(day)
-        values = self._by_period.get(start)
+        values = self._by_period.get(day)  # keyed by the days asked for and period starts
         if values is None:
-            values = {name: p.value_at(start) for name, p in self.parameters.items()}
-            values = self._by_period[start] = {**values, **self.overrides}
+            start = self.period_of(day)
+            values = self._by_period.get(start)
+            if values is None:
+                values = {name: p.value_at(start) for name, p in self.parameters.items()}
+                values = self._by_period[start] = {**values, **self.overrides}
+            self._by_period[day] = values
         return values
 
     @property

@@ -10,11 +10,19 @@ from typing import Any
 
 from models.enums import RiskLevel
 
+_CUTOFF_NAMES = {
+    category: (
+        (RiskLevel.high, f"score.{category}.high"),
+        (RiskLevel.medium, f"score.{category}.medium"),
+    )
+    for category in ("child", "elder", "woman")
+}
+
 
 def points_level(category: str, total: int, values: dict[str, Any]) -> RiskLevel:
     """The level a points total reaches through the category's cut-offs."""
-    for level in (RiskLevel.high, RiskLevel.medium):
-        cutoff = values.get(f"score.{category}.{level.value}")
+    for level, name in _CUTOFF_NAMES[category]:
+        cutoff = values.get(name)
         if cutoff is not None and total >= cutoff:
             return level
     return RiskLevel.low

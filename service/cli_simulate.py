@@ -21,6 +21,9 @@ def simulate(
     out: Path | None = typer.Option(None, help="the whole result as JSON"),
     plot: Path | None = typer.Option(None, help="with --sweep: recall and workload, PNG"),
     listed: int = typer.Option(20, min=0, help="persons whose level changed, to print"),
+    apply_model: bool = typer.Option(
+        False, "--apply-model", help="raise levels with the model of LIUSHOU_MODEL_PATH"
+    ),
 ) -> None:
     """Baseline against proposal on the vectorized engine; the rules in force are unchanged."""
     from evaluation import cohort, overrides, simulate
@@ -29,6 +32,14 @@ def simulate(
     from rules.loader import load_ruleset
     from service.sheets import SheetError
 
+    model = None
+    if apply_model:
+        from service.cli import configured_assessor
+
+        model = configured_assessor().model
+        if model is None:
+            typer.echo("simulate: --apply-model needs LIUSHOU_MODEL_PATH", err=True)
+            raise typer.Exit(2)
     ruleset = load_ruleset()
     try:
         proposal = overrides.parse(set_, ruleset)
@@ -46,13 +57,13 @@ def simulate(
         typer.echo(f"  row {row}: {reason}")
     if swept:
         name, values = swept
-        rows = sweeps.run(population, ruleset, name, values, proposal)
+        rows = sweeps.run(population, ruleset, name, values, proposal, model)
         _print_table(rows)
         if plot:
             plot.write_bytes(sweeps.plot(rows, name))
         result = {"sweep": {"parameter": name, "overrides": proposal, "rows": rows}}
     else:
-        result = simulate.run(population, ruleset, proposal)
+        result = simulate.run(population, ruleset, proposal, model=model)
         _print_simulation(result, listed)
     result["rejected"] = [{"row": r, "reason": why} for r, why in sheet.rejected]
     if out:

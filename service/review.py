@@ -113,7 +113,9 @@ def review(
     kept["name_masked"] = pd.Series([mask_name(n) for n in kept["name"]], dtype=object)
     kept["id_masked"] = pd.Series([mask_id_number(n) for n in kept["id_number"]], dtype=object)
     facts = pd.concat(facts, ignore_index=True)[keep].reset_index(drop=True)
-    assessed = assess_table(assessor, facts, kept["assessment_date"].to_numpy())
+    assessed = assess_table(
+        assessor.ruleset, facts, kept["assessment_date"].to_numpy(), model=assessor.model
+    )
     result = ReviewResult(
         township,
         village,

@@ -43,6 +43,11 @@ class SimulationRequest(BaseModel):
     changed_limit: int = Field(
         100, ge=0, le=10_000, description="persons listed whose level changed"
     )
+    apply_model: bool = Field(
+        False,
+        description="raise levels with the configured model, as assessments and reviews do "
+        "(a 409 when none is loaded); default rules only. `reproduce.model` says which.",
+    )
 
     @model_validator(mode="after")
     def _one_population(self):
@@ -75,6 +80,9 @@ def create_simulation(
             errors=[{"loc": [where, exc.parameter], "msg": str(exc), "type": "override"}],
         ) from None
     population, rejected = _population(request, caller, body, ruleset)
+    model = state.assessor.model if body.apply_model else None
+    if body.apply_model and model is None:
+        raise ProblemError(409, "No model loaded", "apply_model needs LIUSHOU_MODEL_PATH")
     if swept:
         name, values = swept
         result: dict = {
@@ -82,17 +90,18 @@ def create_simulation(
                 "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
                 "overrides": overrides,
                 "population": {"persons": len(population), "sha256": population.sha256},
+                "model": simulate.model_used(model),
             },
             "sweep": {
                 "parameter": name,
-                "rows": sweep.run(population, ruleset, name, values, overrides),
+                "rows": sweep.run(population, ruleset, name, values, overrides, model),
             },
         }
         if body.plot:
             png = sweep.plot(result["sweep"]["rows"], name)
             result["sweep"]["plot_png_base64"] = base64.b64encode(png).decode()
     else:
-        result = simulate.run(population, ruleset, overrides, body.changed_limit)
+        result = simulate.run(population, ruleset, overrides, body.changed_limit, model)
     result["rejected"] = rejected
     return result
 

@@ -77,3 +77,23 @@ def test_a_refused_model_fails_readiness_not_requests(tmp_path, assessor):
         assert client.get("/healthz").status_code == 200
         body = client.post("/v1/assessments", json=CRITICAL_CHILD).json()
         assert body["risk_level"] == "critical" and body["model"] is None
+
+
+def test_simulations_apply_the_model_only_when_asked_and_say_so(with_model, client):
+    """Rules only by default, as before; apply_model raises levels as assessments do, and
+    reproduce.model says which. Without a model loaded, apply_model is a 409."""
+    raised = {**ELDER, "annual_income": 12000}  # medium by the rules, high band
+    single = with_model.post("/v1/assessments", json=raised).json()
+    assert single["risk_level"] == "high" and single["model"]["raised_from"] == "medium"
+    population = [raised] * 5 + [CRITICAL_CHILD]
+    plain = with_model.post("/v1/simulations", json={"population": population}).json()
+    assert plain["reproduce"]["model"] == {"applied": False, "model_version": None}
+    assert plain["levels"]["baseline"] == {"low": 0, "medium": 5, "high": 0, "critical": 1}
+    modelled = with_model.post(
+        "/v1/simulations", json={"population": population, "apply_model": True}
+    ).json()
+    version = single["model"]["model_version"]
+    assert modelled["reproduce"]["model"] == {"applied": True, "model_version": version}
+    assert modelled["levels"]["baseline"] == {"low": 0, "medium": 0, "high": 5, "critical": 1}
+    refused = client.post("/v1/simulations", json={"population": population, "apply_model": True})
+    assert refused.status_code == 409

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from evaluation import backtest, cohort, overrides, simulate, sweep
 from evaluation.levels import LEVELS
-from evaluation.overrides import OverrideError
+from evaluation.overrides import OverrideError, apply
 from fixtures.generate import generate
 from fixtures.population import population, records
 from models.person import PERSON_ADAPTER
@@ -95,10 +95,10 @@ def test_derived_facts_follow_every_tunable_parameter(ruleset, persons, name):
     """facts_for recomputes exactly what rules.facts.build_fact would under the proposal."""
     parameter = ruleset.parameters[name]
     value = parameter.max if parameter.max is not None else ruleset.values[name] * 2
-    values = {**ruleset.values, name: value}
+    proposal = apply(ruleset, {name: value})
     sample = persons[::10]
-    expected = fact_frame([build_fact(p, values) for p in sample])
-    got = cohort.from_persons(sample, ruleset).facts_for(values)
+    expected = fact_frame([build_fact(p, proposal.values_at(p.assessment_date)) for p in sample])
+    got = cohort.from_persons(sample, ruleset).facts_for(proposal)
     for column in expected.columns:
         np.testing.assert_array_equal(got[column].to_numpy(), expected[column].to_numpy(), column)
 

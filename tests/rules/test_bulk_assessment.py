@@ -35,10 +35,17 @@ def test_fact_table_equals_build_fact(sheet, ruleset):
             assert ((values == -1) if values.dtype == np.int8 else np.isnan(values)).all()
 
 
-def test_assess_table_equals_assess_many(sheet, assessor):
+def test_assess_table_equals_one_by_one(sheet, assessor):
+    """The column-wise assembler against durable_rules and the per-person assembly."""
     persons = [r.person for r in read_rows(sheet).records]
-    expected = assessor.assess_many(persons)
-    assessed = assess_table(assessor, fact_table(read_table(sheet).table, assessor.ruleset))
+    expected = [assessor.assess_data(person) for person in persons]
+    table = read_table(sheet).table
+    assessed = assess_table(
+        assessor.ruleset,
+        fact_table(table, assessor.ruleset),
+        table["assessment_date"].to_numpy(),
+        model=assessor.model,
+    )
     score = assessed.score()
     assert len(assessed.patterns) < len(persons)  # shared, not one per person
     for i, one in enumerate(expected):
