@@ -51,7 +51,7 @@ def main() -> None:
     assessor = Assessor.build()
     ruleset, values = assessor.ruleset, assessor.ruleset.values
     persons = [PERSON_ADAPTER.validate_python(p) for p in generate(args.sample, seed=0)]
-    facts = [build_fact(p, values) for p in persons]
+    facts = [build_fact(p, ruleset, values) for p in persons]
     sample = fact_frame(facts)
     repeats = -(-args.n // len(sample))
     frame = pd.concat([sample] * repeats, ignore_index=True).iloc[: args.n]

@@ -84,7 +84,7 @@ def main() -> None:
     assessor = Assessor.build()
     ruleset, values = assessor.ruleset, assessor.ruleset.values
     people = population(args.n)
-    facts = [build_fact(p, values) for p in people]
+    facts = [build_fact(p, ruleset, values) for p in people]
     by_category = {c: ruleset.for_category(c) for c in ("child", "elder", "woman")}
 
     def reference(fact):

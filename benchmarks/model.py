@@ -80,7 +80,7 @@ def main() -> None:
     per = len(sample)
     rules_only = best_of(args.repeat, lambda: [assessor.assess_data(p) for p in sample]) / per
     both = best_of(args.repeat, lambda: [with_model.assess_data(p) for p in sample]) / per
-    rows = [features.row(build_fact(p, assessor.ruleset.values)) for p in sample]
+    rows = [features.row(build_fact(p, assessor.ruleset)) for p in sample]
     compiled = scorer.model.compiled
     alone = best_of(args.repeat, lambda: [compiled.probability(x) for x in rows]) / per
     added_ms = (both - rules_only) * 1000
@@ -89,7 +89,7 @@ def main() -> None:
         f"(+{added_ms:.3f} ms; compiled predictor alone {alone * 1e6:.0f} us)"
     )
 
-    facts = fact_frame([build_fact(p, assessor.ruleset.values) for p in persons])
+    facts = fact_frame([build_fact(p, assessor.ruleset) for p in persons])
     batch = pd.concat([facts] * max(1, 200_000 // len(facts)), ignore_index=True)
     seconds = best_of(args.repeat, lambda: scorer.probabilities(batch))
     rate = len(batch) / seconds

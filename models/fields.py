@@ -51,7 +51,7 @@ class FieldSpec:
         return isinstance(value, str)
 
 
-# Derived facts (models.derive, rules.facts), per category.
+# Derived facts (rules.facts and rules.fact_table; left_behind from rules/data/derived.yaml).
 DERIVED = {
     "child": {
         "left_behind": FieldSpec("left_behind", "bool"),
@@ -60,6 +60,8 @@ DERIVED = {
     "elder": {
         "left_behind": FieldSpec("left_behind", "bool"),
         "children_away": FieldSpec("children_away", "bool"),
+        "has_children": FieldSpec("has_children", "bool"),
+        "all_children_away": FieldSpec("all_children_away", "bool"),
         "income_pct_of_line": FieldSpec("income_pct_of_line", "int"),
         "household_income_pct_of_line": FieldSpec("household_income_pct_of_line", "int"),
         "months_since_health_check": FieldSpec("months_since_health_check", "int"),

@@ -57,7 +57,7 @@ class Assessor:
     def assess_data(self, person: Any) -> dict:
         """The same, as the plain data of an Assessment (for the hot HTTP path)."""
         day = person.assessment_date
-        fact = build_fact(person, self.ruleset.values_at(day))
+        fact = build_fact(person, self.ruleset)
         fired = [self._rules[rule_id] for rule_id in self.engine.evaluate(fact, day)]
         model = self.model.score_fact(fact) if self.model else None
         return self.assemble(person, fact, fired, model)
@@ -69,7 +69,7 @@ class Assessor:
 
         if not persons:
             return []
-        facts = [build_fact(p, self.ruleset.values_at(p.assessment_date)) for p in persons]
+        facts = [build_fact(p, self.ruleset) for p in persons]
         days = [p.assessment_date for p in persons]
         table = assess_table(self.ruleset, fact_frame(facts), days, model=self.model)
         return [

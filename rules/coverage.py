@@ -79,7 +79,7 @@ def coverage(
             result.invalid_cases.append(name)
             continue
         fired = {f.rule_id for f in assessor.assess(person).findings}
-        known = set(build_fact(person, ruleset.values))  # given and derived facts
+        known = set(build_fact(person, ruleset))  # given and derived facts
         for rule in ruleset.for_category(person.category):
             if rule.id in fired:
                 result.positive[rule.id].append(name)

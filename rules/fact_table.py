@@ -3,7 +3,10 @@
 The table holds one column per contract field (None for unknown), as
 ``models.sheet_bulk.read_table`` gives it. The result is the encoded fact frame
 (``rules.vectorized.encode``) that ``build_fact`` + ``fact_frame`` would give,
-derived facts included (a test compares the two on every generated person).
+derived facts included: the column-wise twin of ``rules.facts`` (a speed reason: no
+Python per row), held equal by tests/rules/test_bulk_assessment.py on generated
+people; ``left_behind`` is not rewritten here but evaluated from the same
+conditions (rules/data/derived.yaml) with ``rules.vectorized``.
 """
 
 from typing import Any
@@ -11,11 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.derive import UNABLE_PARENT
 from models.fields import NOT_FACTS, UNKNOWN
 from models.sheet_bulk import ymd_numbers
 from rules.loader import period_groups
-from rules.vectorized import CATEGORIES, encode, fact_fields
+from rules.vectorized import CATEGORIES, condition_mask, encode, fact_fields
 
 LINE = "income.subsistence_line"
 # derived fact -> the income it is a percentage of, and the categories that have it
@@ -30,9 +32,9 @@ def fact_table(table: pd.DataFrame, ruleset: Any) -> pd.DataFrame:
     ``assessment_date`` (``RuleSet.values_at``; one pass per period among the dates)."""
     groups = period_groups(ruleset, _days(table))
     if len(groups) == 1:
-        return facts_under(table, ruleset.values_at(groups[0][0]))
+        return facts_under(table, ruleset, ruleset.values_at(groups[0][0]))
     parts = [
-        facts_under(table.iloc[rows], ruleset.values_at(start)).set_axis(rows)
+        facts_under(table.iloc[rows], ruleset, ruleset.values_at(start)).set_axis(rows)
         for start, rows in groups
     ]
     return pd.concat(parts).sort_index()
@@ -45,7 +47,7 @@ def _days(table: pd.DataFrame) -> np.ndarray:
     return np.asarray(when, dtype="datetime64[D]")
 
 
-def facts_under(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
+def facts_under(table: pd.DataFrame, ruleset: Any, values: dict[str, Any]) -> pd.DataFrame:
     """The encoded facts of ``table`` under one set of parameter values."""
     facts = {
         name: _known_only(table[name].to_numpy())
@@ -53,20 +55,40 @@ def facts_under(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
         if name in table and (name == "category" or name not in NOT_FACTS)
     }
     category = table["category"].to_numpy()
-    child, elder, woman = category == "child", category == "elder", category == "woman"
-    age = _numbers(table["age"])
-    left = np.full(len(table), None, dtype=object)
-    left[child] = _child_left_behind(table, age, values["child.age_limit"])[child]
-    left[elder] = _elder_left_behind(table, age, values["elder.age"])[elder]
-    left[woman] = table["husband_migrant"].to_numpy()[woman]
-    facts["left_behind"] = left
+    elder = category == "elder"
     for derived, (income, categories) in PCT_OF_LINE.items():
         applies = np.isin(category, list(categories))
         facts[derived] = pct_of_line(_numbers(table[income]), applies, values)
+    count = _numbers(table["children_count"])
     away = _numbers(table["children_away_count"])
     facts["children_away"] = _where(elder & ~np.isnan(away), away > 0)
+    facts["has_children"] = _where(elder & ~np.isnan(count), count > 0)
+    both = elder & ~np.isnan(count) & ~np.isnan(away)
+    facts["all_children_away"] = _where(both, (count > 0) & (away >= count))
     facts["months_since_health_check"] = np.where(elder, _months(table), np.nan)
-    return encode(pd.DataFrame(facts))
+    frame = encode(pd.DataFrame(facts))
+    return _with_derived(frame, ruleset, values)
+
+
+def _with_derived(frame: pd.DataFrame, ruleset: Any, values: dict) -> pd.DataFrame:
+    """The conditions' derived facts (left_behind), as rules.facts.derived_value, each
+    category on its own rows: 0 false, 1 true, -1 unknown."""
+    category = frame["category"].to_numpy()
+    names = {name for by_name in ruleset.derived.values() for name in by_name}
+    out = {name: np.full(len(frame), -1, dtype=np.int8) for name in names}
+    for code, name in enumerate(CATEGORIES):
+        rows = category == code
+        if not rows.any():
+            continue
+        for fact, definition in ruleset.derived[name].items():
+            false = condition_mask(definition.false, frame, values)
+            true = condition_mask(definition.true, frame, values)
+            column = out[fact]
+            column[rows & true & ~false] = 1
+            column[rows & false] = 0
+    for fact, column in out.items():
+        frame[fact] = column
+    return frame[[c for c in fact_fields() if c in frame]]
 
 
 def _known_only(column: np.ndarray) -> np.ndarray:
@@ -94,39 +116,6 @@ def pct_of_line(money: np.ndarray, applies: np.ndarray, values: dict) -> np.ndar
     where it applies and is known (NaN elsewhere)."""
     pct = np.floor_divide(money * 100, values[LINE])
     return np.where(applies & ~np.isnan(money), pct, np.nan)
-
-
-def _child_left_behind(table: pd.DataFrame, age: np.ndarray, limit: int) -> np.ndarray:
-    """As models.derive.child_left_behind, for every row (True / False / None)."""
-    father, mother = table["father_status"].to_numpy(), table["mother_status"].to_numpy()
-    away = (father == "migrant").astype(int) + (mother == "migrant")
-    unable = np.isin(father, list(UNABLE_PARENT)) | np.isin(mother, list(UNABLE_PARENT))
-    unknown = (father == None) | (father == "unknown") | (mother == None) | (mother == "unknown")  # noqa: E711
-    over = ~np.isnan(age) & (age >= limit)
-    meets = (away == 2) | ((away == 1) & unable)
-    out = np.full(len(table), None, dtype=object)
-    out[~meets & ~unknown] = False
-    out[meets & ~np.isnan(age)] = True
-    out[over] = False
-    return out
-
-
-def _elder_left_behind(table: pd.DataFrame, age: np.ndarray, elder_age: int) -> np.ndarray:
-    """As models.derive.elder_left_behind, for every row (True / False / None)."""
-    count = _numbers(table["children_count"])
-    away = _numbers(table["children_away_count"])
-    at_home_false = table["child_at_home"].to_numpy() == False  # noqa: E712  (object array)
-    both = ~np.isnan(count) & ~np.isnan(away)
-    meets_both = (count > 0) & ((away >= count) | ((away > 0) & at_home_false))
-    meets_away = ~both & ~np.isnan(away) & (away > 0) & at_home_false
-    decided = both | meets_away
-    meets = np.where(both, meets_both, meets_away)
-    out = np.full(len(table), None, dtype=object)
-    out[decided & ~meets] = False
-    out[decided & meets & ~np.isnan(age)] = True
-    out[count == 0] = False
-    out[~np.isnan(age) & (age < elder_age)] = False
-    return out
 
 
 def _months(table: pd.DataFrame) -> np.ndarray:

@@ -70,6 +70,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A three-valued derived fact defined by conditions (rules/data/derived.yaml):
+    false where ``false`` holds (checked first), true where ``true`` holds, else unknown."""
+
+    false: conditions.Condition
+    true: conditions.Condition
+
+
+@dataclass(frozen=True)
 class Gap:
     """A fact a safety rule needs: listed in data_gaps when unknown (and ``when`` holds)."""
 
@@ -97,6 +106,7 @@ class RuleSet:
     id: str = RULESET_ID
     version: str = RULESET_VERSION
     score_actions: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    derived: dict[str, dict[str, "Derived"]] = field(default_factory=dict)
     overrides: dict[str, Any] = field(default_factory=dict)
     _by_period: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -264,6 +274,32 @@ def _score_actions(path: Path, actions: dict) -> dict[str, dict[str, tuple[str, 
     return out
 
 
+def _derived(path: Path, params: dict[str, Parameter]) -> dict[str, dict[str, Derived]]:
+    """``{category: {fact: Derived}}`` from derived.yaml; a fact may not read itself."""
+    raw = read_yaml(path)
+    check_keys(path.name, "derived", raw, {"left_behind"}, {"left_behind"})
+    out: dict[str, dict[str, Derived]] = {c: {} for c in Category.__members__}
+    for name, by_category in raw.items():
+        check_keys(path.name, name, by_category, Category.__members__, Category.__members__)
+        for category, entry in by_category.items():
+            where = f"{name}.{category}"
+            # YAML reads the keys false/true as booleans
+            entry = {str(k).lower(): v for k, v in (entry or {}).items()}
+            check_keys(path.name, where, entry, {"false", "true"}, {"false", "true"})
+            fields = catalogue(category)
+            parsed = {
+                key: conditions.parse(
+                    entry[key], conditions.Context(path.name, f"{where}.{key}", fields, params)
+                )
+                for key in ("false", "true")
+            }
+            for key, node in parsed.items():
+                if name in conditions.fields_of(node):
+                    raise RuleFileError(path.name, f"{where}.{key}", f"`{name}` cannot read itself")
+            out[category][name] = Derived(parsed["false"], parsed["true"])
+    return out
+
+
 def _digest(data_dir: Path) -> str:
     """sha256 over every data file the ruleset is built from, in a fixed order."""
     digest = hashlib.sha256()
@@ -301,6 +337,7 @@ def load_ruleset(data_dir: Path = DATA_DIR, as_of: date | None = None) -> RuleSe
         departments=departments,
         data_gaps=_data_gaps(data_dir / "data_gaps.yaml", params),
         score_actions=_score_actions(data_dir / "score_actions.yaml", actions),
+        derived=_derived(data_dir / "derived.yaml", params),
         as_of=as_of,
         sha256=_digest(data_dir),
     )

@@ -11,7 +11,6 @@ comparison on it is false, ``known: false`` is true.
 """
 
 import itertools
-import operator
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,15 +21,8 @@ import numpy as np
 import pandas as pd
 
 from models.fields import catalogue
-from rules.conditions import AllOf, AnyOf, Condition, Known, OneOf, resolve
+from rules.conditions import COMPARISONS, AllOf, AnyOf, Condition, Known, OneOf, resolve
 
-_OPS = {
-    "eq": operator.eq,
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-}
 CATEGORIES = ("child", "elder", "woman")
 UNKNOWN_CODE = -1
 _BOOL_CODES = {True: 1, False: 0}
@@ -166,7 +158,8 @@ def _leaf(node: Condition, frame: _Columns, params: dict[str, Any]) -> np.ndarra
     value = _constant(node.field, resolve(node.value, params))
     if node.op == "ne":
         return _known(column) & (column != value)
-    return _OPS[node.op](column, value)  # NaN and -1 never match: unknown never holds
+    # rules.conditions' operator table works on arrays too; NaN and -1 never match
+    return COMPARISONS[node.op](column, value)
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,10 @@ def _check_reference(assessor, person, fired: set[str]) -> None:
     """The compiled durable_rules ruleset agrees with the reference evaluator."""
     from rules.facts import build_fact
 
-    fact = build_fact(person, assessor.ruleset.values)
+    fact = build_fact(person, assessor.ruleset)
     reference = {
         r.id
         for r in assessor.ruleset.for_category(person.category)
-        if holds(r.when, fact, assessor.ruleset.values)
+        if holds(r.when, fact, assessor.ruleset.values_at(person.assessment_date))
     }
     assert reference == fired, f"durable_rules fired {sorted(fired)}, reference {sorted(reference)}"

@@ -97,7 +97,7 @@ def test_derived_facts_follow_every_tunable_parameter(ruleset, persons, name):
     value = parameter.max if parameter.max is not None else ruleset.values[name] * 2
     proposal = apply(ruleset, {name: value})
     sample = persons[::10]
-    expected = fact_frame([build_fact(p, proposal.values_at(p.assessment_date)) for p in sample])
+    expected = fact_frame([build_fact(p, proposal) for p in sample])
     got = cohort.from_persons(sample, ruleset).facts_for(proposal)
     for column in expected.columns:
         np.testing.assert_array_equal(got[column].to_numpy(), expected[column].to_numpy(), column)

@@ -24,7 +24,7 @@ def sheet(request):
 
 def test_fact_table_equals_build_fact(sheet, ruleset):
     persons = [r.person for r in read_rows(sheet).records]
-    expected = fact_frame([build_fact(p, ruleset.values) for p in persons])
+    expected = fact_frame([build_fact(p, ruleset) for p in persons])
     got = fact_table(read_table(sheet).table, ruleset)
     for column in got.columns:
         values = got[column].to_numpy()

@@ -22,7 +22,7 @@ def _inputs(folder: Path) -> list[dict]:
 
 def _same_findings(assessor, raw_people):
     persons = [PERSON_ADAPTER.validate_python(p) for p in raw_people]
-    facts = [build_fact(p, assessor.ruleset.values) for p in persons]
+    facts = [build_fact(p, assessor.ruleset) for p in persons]
     vectorized = [list(ids) for ids in fired_lists(evaluate(assessor.ruleset, fact_frame(facts)))]
     durable = [assessor.engine.evaluate(f) for f in facts]
     differences = [(f, d, v) for f, d, v in zip(facts, durable, vectorized, strict=True) if d != v]
@@ -102,7 +102,7 @@ def test_rows_with_more_than_64_rules_get_multiword_keys():
 def test_matrix_is_boolean(assessor):
     frame = fact_frame(
         [
-            build_fact(PERSON_ADAPTER.validate_python(p), assessor.ruleset.values)
+            build_fact(PERSON_ADAPTER.validate_python(p), assessor.ruleset)
             for p in generate(50, seed=9)
         ]
     )

@@ -12,7 +12,7 @@ from service import facts_blob
 
 def test_round_trip(ruleset):
     persons = [PERSON_ADAPTER.validate_python(p) for p in generate(500, seed=2)]
-    frame = fact_frame([build_fact(p, ruleset.values) for p in persons])
+    frame = fact_frame([build_fact(p, ruleset) for p in persons])
     back = facts_blob.loads(facts_blob.dumps(frame))
     pd.testing.assert_frame_equal(back, frame.reset_index(drop=True))
 
