@@ -32,6 +32,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install-dev lint
 	$(BIN)/liushou rules check

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.loadgen import run_load  # noqa: E402
-from fixtures import examples  # noqa: E402
+from models.examples import examples  # noqa: E402
 
 
 def free_port() -> int:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel
 
-from fixtures import examples
+from models.examples import examples
 from models.assessment import Assessment
 from models.person import Person
 from service.access import authorize

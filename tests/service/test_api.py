@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures import examples
+from models.examples import examples
 
 PROBLEM = "application/problem+json"
 

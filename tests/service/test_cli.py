@@ -5,7 +5,7 @@ import shutil
 
 from typer.testing import CliRunner
 
-from fixtures import EXAMPLES_DIR
+from models.examples import EXAMPLES_DIR
 from rules.loader import DATA_DIR
 from service.cli import app
 

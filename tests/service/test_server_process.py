@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import examples
+from models.examples import examples
 
 NAME, ID_NUMBER = "李秀英", "11010519491231002X"
 
