@@ -21,7 +21,7 @@ from models.identity import mask_id_number, mask_name
 from models.sheet_bulk import persons_table
 from rules.assess_bulk import gap_bits
 from rules.fact_table import PCT_OF_LINE, fact_table, pct_of_line
-from rules.loader import period_groups
+from rules.loader import RuleSet, period_groups
 from rules.vectorized import CATEGORIES
 
 
@@ -37,7 +37,7 @@ class Cohort:
     def __len__(self) -> int:
         return len(self.facts)
 
-    def facts_for(self, ruleset: Any) -> pd.DataFrame:
+    def facts_for(self, ruleset: RuleSet) -> pd.DataFrame:
         """The facts under ``ruleset`` (its overrides included), each person at the values
         in force on their assessment date: the percentages of the subsistence line, the
         only derived facts a tunable parameter moves, recomputed column-wise (a test
@@ -62,14 +62,14 @@ class Cohort:
 
 
 def from_persons(
-    persons: list, ruleset: Any, outcome=None, rows=None, source: bytes | None = None
+    persons: list, ruleset: RuleSet, outcome=None, rows=None, source: bytes | None = None
 ) -> Cohort:
     """``rows``: each person's sheet row (default 1, 2, …); ``source``: the bytes hashed."""
     sha256 = hashlib.sha256(source).hexdigest() if source is not None else ""
     return from_table(persons_table(persons, rows), ruleset, outcome, sha256)
 
 
-def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = "") -> Cohort:
+def from_table(table: pd.DataFrame, ruleset: RuleSet, outcome=None, sha256: str = "") -> Cohort:
     """From a column-wise table (models.sheet_bulk): facts by rules.fact_table."""
     frame = fact_table(table, ruleset)
     people = pd.DataFrame(
@@ -89,7 +89,7 @@ def from_table(table: pd.DataFrame, ruleset: Any, outcome=None, sha256: str = ""
     )
 
 
-def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) -> Cohort:
+def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: RuleSet) -> Cohort:
     """A stored review's records (service.store, in row order) and the facts they were
     scored on (``service.store.facts_of``, same order)."""
     frame = facts.reset_index(drop=True)
@@ -108,7 +108,7 @@ def from_records(records: list, review: Any, facts: pd.DataFrame, ruleset: Any) 
     return Cohort(frame, people, _gaps(frame, ruleset), None, _hash(frame), days)
 
 
-def _gaps(frame: pd.DataFrame, ruleset: Any) -> np.ndarray:
+def _gaps(frame: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
     """As rules.assess: a value a safety rule of the person's category needs is unknown."""
     return gap_bits(ruleset, frame)[0] != 0
 

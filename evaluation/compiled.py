@@ -90,6 +90,8 @@ class CompiledModel:
         if self.sigmoid is not None:
             a, b = self.sigmoid
             return 1.0 / (1.0 + np.exp(a * raw + b))
+        if self.isotonic is None:
+            raise ValueError("the compiled calibrator has neither sigmoid nor isotonic values")
         xs, ys = self.isotonic
         return np.interp(raw, xs, ys)
 

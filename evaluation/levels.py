@@ -8,13 +8,15 @@ This module turns its per-pattern results into per-person arrays.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evaluation.cohort import Cohort
 from models.enums import RiskLevel
 from rules.assess_bulk import assess_table
+from rules.loader import RuleSet
+from rules.seams import ModelScorer
 
 LEVELS = tuple(level.value for level in RiskLevel)  # low, medium, high, critical (rank order)
 
@@ -28,7 +30,7 @@ class Scored:
     codes: tuple[str, ...]  # action codes
 
 
-def score_cohort(ruleset: Any, cohort: Any, model: Any = None) -> Scored:
+def score_cohort(ruleset: RuleSet, cohort: Cohort, model: ModelScorer | None = None) -> Scored:
     """Every person of ``cohort`` under ``ruleset`` (with its overrides), each at the values
     in force on their assessment date; ``model``: a ModelScorer to apply, or None."""
     facts = cohort.facts_for(ruleset)
@@ -45,10 +47,11 @@ def score_cohort(ruleset: Any, cohort: Any, model: Any = None) -> Scored:
         rank = ranks[table.pattern] if n else np.zeros(0, dtype=np.int8)
     else:
         rank = np.array([level.rank for level in table.level], dtype=np.int8)
-    return Scored(rank, table.score(), table.fires[table.pattern], actions[table.pattern], codes)
+    fires = table.fires if table.fires is not None else np.zeros((0, len(ruleset.rules)), bool)
+    return Scored(rank, table.score(), fires[table.pattern], actions[table.pattern], codes)
 
 
-def workload(ruleset: Any, scored: Scored) -> pd.DataFrame:
+def workload(ruleset: RuleSet, scored: Scored) -> pd.DataFrame:
     """Persons per action, with its department and deadline under ``ruleset.values``."""
     counts = scored.actions.sum(axis=0)
     rows = []

@@ -9,8 +9,6 @@ outcome is known, and what it takes to reproduce it (ruleset sha256, overrides,
 population sha256).
 """
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -18,16 +16,18 @@ from evaluation import levels as lv
 from evaluation.backtest import backtest
 from evaluation.cohort import Cohort
 from evaluation.overrides import apply
+from rules.loader import RuleSet
+from rules.seams import ModelScorer
 
 CHANGED_LIMIT = 1000  # persons listed; the count is always whole
 
 
 def run(
     cohort: Cohort,
-    ruleset: Any,
+    ruleset: RuleSet,
     overrides: dict,
     changed_limit: int = CHANGED_LIMIT,
-    model: Any = None,
+    model: ModelScorer | None = None,
 ) -> dict:
     """``model``: a ModelScorer applied to baseline and proposal alike, or None (rules
     only); the result's ``model`` says which."""
@@ -59,7 +59,7 @@ def run(
     return result
 
 
-def model_used(model: Any) -> dict:
+def model_used(model: ModelScorer | None) -> dict:
     """Whether the optional model raised levels in this run, and which one."""
     if model is None:
         return {"applied": False, "model_version": None}
@@ -76,7 +76,7 @@ def transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, in
     }
 
 
-def _rules(ruleset: Any, base: lv.Scored, proposal: lv.Scored) -> list[dict]:
+def _rules(ruleset: RuleSet, base: lv.Scored, proposal: lv.Scored) -> list[dict]:
     before, after = base.fires.sum(axis=0), proposal.fires.sum(axis=0)
     return [
         {
@@ -91,7 +91,7 @@ def _rules(ruleset: Any, base: lv.Scored, proposal: lv.Scored) -> list[dict]:
 
 
 def _workload(
-    ruleset: Any, proposal_rules: Any, base: lv.Scored, proposal: lv.Scored
+    ruleset: RuleSet, proposal_rules: RuleSet, base: lv.Scored, proposal: lv.Scored
 ) -> list[dict]:
     """Person-actions per department and deadline (a person given two of a department's
     actions counts twice; an action's deadline may itself be a proposal)."""
@@ -113,9 +113,12 @@ def _divisions(cohort: Cohort, before: np.ndarray, after: np.ndarray) -> list[di
         frame[f"proposal_{name}"] = after == rank
     table = frame.groupby(["township", "village"], sort=True).sum()
     table.insert(0, "persons", frame.groupby(["township", "village"], sort=True).size())
+    places = table.index.to_frame(index=False)
     return [
         {"township": t, "village": v, **{k: int(x) for k, x in row.items()}}
-        for (t, v), row in table.iterrows()
+        for t, v, (_, row) in zip(
+            places["township"], places["village"], table.iterrows(), strict=True
+        )
     ]
 
 

@@ -5,19 +5,19 @@ value must pass the parameter's guard rails before anything runs. The facts are
 taken once; each value costs one column-wise evaluation.
 """
 
-from typing import Any
-
 import numpy as np
 
 from evaluation import levels as lv
 from evaluation.backtest import at_cutoffs
 from evaluation.cohort import Cohort
 from evaluation.overrides import OverrideError, apply, check
+from rules.loader import RuleSet
+from rules.seams import ModelScorer
 
 MAX_POINTS = 200
 
 
-def parse(text: str, ruleset: Any) -> tuple[str, list[int | float]]:
+def parse(text: str, ruleset: RuleSet) -> tuple[str, list[int | float]]:
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or len(parts) != 3:
@@ -41,11 +41,11 @@ def parse(text: str, ruleset: Any) -> tuple[str, list[int | float]]:
 
 def run(
     cohort: Cohort,
-    ruleset: Any,
+    ruleset: RuleSet,
     name: str,
     values: list,
     overrides: dict | None = None,
-    model: Any = None,
+    model: ModelScorer | None = None,
 ) -> list[dict]:
     """One row per value: levels, persons flagged high or above, workload, recall if known.
     ``model``: a ModelScorer applied at every value, or None (rules only)."""

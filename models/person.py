@@ -227,4 +227,8 @@ class WomanInput(PersonBase):
 
 Person = Annotated[ChildInput | ElderInput | WomanInput, Field(discriminator="category")]
 PERSON_ADAPTER: TypeAdapter[ChildInput | ElderInput | WomanInput] = TypeAdapter(Person)
-INPUT_MODELS = {"child": ChildInput, "elder": ElderInput, "woman": WomanInput}
+INPUT_MODELS: dict[str, type[PersonBase]] = {
+    "child": ChildInput,
+    "elder": ElderInput,
+    "woman": WomanInput,
+}

@@ -7,6 +7,7 @@ Worked out column-wise on the table of accepted rows (``models.sheet_bulk``).
 ([], [])
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,9 +45,9 @@ def split_duplicates(table: pd.DataFrame) -> tuple[np.ndarray, list[Problem]]:
 
 def check_quality(
     table: pd.DataFrame,
-    rejected: list[Problem] = (),
-    duplicates: list[Problem] = (),
-    gaps: list[tuple[int, list[str]]] = (),
+    rejected: Sequence[Problem] = (),
+    duplicates: Sequence[Problem] = (),
+    gaps: Sequence[tuple[int, list[str]]] = (),
     category_ages: dict[str, tuple[int, int]] | None = None,
 ) -> Quality:
     """``gaps``: (sheet row, fields) of the people whose safety-relevant values are unknown;

@@ -12,6 +12,7 @@ nothing is silently dropped or guessed.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -116,7 +117,7 @@ def _field_of(loc: tuple) -> str:
     return names[-1] if names else "category"
 
 
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
+from typing import Any
 
 import annotated_types
 import numpy as np
@@ -62,7 +63,7 @@ def all_field_names() -> tuple[str, ...]:
 
 
 @cache
-def _constraints(category: str) -> dict[str, tuple[float | None, float | None, int | None]]:
+def _constraints(category: str) -> dict[str, tuple[Any, Any, int | None]]:
     """``{field: (ge, le, max_length)}`` of a category's model."""
     out = {}
     for name, info in INPUT_MODELS[category].model_fields.items():

@@ -4,7 +4,6 @@
 >>> assessor.assess(PERSON_ADAPTER.validate_python({...})).risk_level   # doctest: +SKIP
 """
 
-from typing import Any
 from uuid import uuid4
 
 from models.assessment import Assessment
@@ -15,6 +14,7 @@ from rules.loader import Rule, RuleSet, load_ruleset
 from rules.outcome import VERIFY_ACTION, outcome
 from rules.routing import action_templates
 from rules.scoring import apply_model
+from rules.seams import ModelScorer, PersonInput
 from rules.vectorized import fact_frame
 
 __all__ = ["VERIFY_ACTION", "Assessor"]
@@ -28,18 +28,23 @@ class Assessor:
     and deadlines alike.
     """
 
-    def __init__(self, ruleset: RuleSet, engine: DatedEngine, model: Any = None):
+    def __init__(self, ruleset: RuleSet, engine: DatedEngine, model: ModelScorer | None = None):
         self.ruleset, self.engine = ruleset, engine
-        self.model = model  # evaluation.serving.ModelScorer, when a model is configured
+        self.model = model  # the optional calibrated model, passed in (rules.seams)
         self.ref = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
         self._templates_by_period: dict = {}
         self._rules = {rule.id: rule for rule in ruleset.rules}
         self._evidence = {rule.id: sorted(fields_of(rule.when)) for rule in ruleset.rules}
 
     @classmethod
-    def build(cls, ruleset: RuleSet | None = None) -> "Assessor":
+    def build(cls, ruleset: RuleSet | None = None, model: ModelScorer | None = None) -> "Assessor":
+        """The one way to build an assessor (API, CLI, tests): rules compiled, model given."""
         ruleset = ruleset or load_ruleset()
-        return cls(ruleset, DatedEngine(ruleset))
+        return cls(ruleset, DatedEngine(ruleset), model)
+
+    def with_model(self, model: ModelScorer | None) -> "Assessor":
+        """The same rules and compiled engines with another model (or none)."""
+        return Assessor(self.ruleset, self.engine, model)
 
     def templates_at(self, day) -> dict[str, dict]:
         """The actions' public fields (deadlines included) under the values in force on ``day``."""
@@ -50,11 +55,11 @@ class Assessor:
             templates = self._templates_by_period[start] = action_templates(self.ruleset, values)
         return templates
 
-    def assess(self, person: Any) -> Assessment:
+    def assess(self, person: PersonInput) -> Assessment:
         """The assessment of one validated person."""
         return Assessment.model_validate(self.assess_data(person))
 
-    def assess_data(self, person: Any) -> dict:
+    def assess_data(self, person: PersonInput) -> dict:
         """The same, as the plain data of an Assessment (for the hot HTTP path)."""
         day = person.assessment_date
         fact = build_fact(person, self.ruleset)
@@ -62,7 +67,7 @@ class Assessor:
         model = self.model.score_fact(fact) if self.model else None
         return self.assemble(person, fact, fired, model)
 
-    def assess_many(self, persons: list) -> list[dict]:
+    def assess_many(self, persons: list[PersonInput]) -> list[dict]:
         """Many validated persons at once: rules and assembly run column-wise
         (``rules.assess_bulk.assess_table``), findings and evidence per person."""
         from rules.assess_bulk import assess_table  # the column-wise assembler calls ours
@@ -93,7 +98,7 @@ class Assessor:
         )
 
     def assemble(
-        self, person: Any, fact: dict, fired: list[Rule], model: dict | None = None
+        self, person: PersonInput, fact: dict, fired: list[Rule], model: dict | None = None
     ) -> dict:
         """Everything after the rule stage of one person: Assessment data.
 

@@ -19,15 +19,18 @@ and tests/rules/test_vectorized.py hold the two equal person by person.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rules.loader import period_groups
+from models.enums import RiskLevel
+from rules.loader import RuleSet, period_groups
 from rules.outcome import outcome
 from rules.routing import action_templates
 from rules.scoring import apply_model
+from rules.seams import ModelScorer
 from rules.vectorized import (
     CATEGORIES,
     RuleMatrix,
@@ -45,7 +48,7 @@ class Pattern:
     category: str
     rule_ids: tuple[str, ...]
     score: int
-    level: Any  # RiskLevel before the model
+    level: RiskLevel  # before the model
     actions: tuple[str, ...]  # action codes, in intervention order
     interventions: list[dict] | None  # None in the "levels" detail
     data_gaps: list[dict]
@@ -64,11 +67,11 @@ class Assessed:
 
 
 def assess_table(
-    ruleset: Any,
+    ruleset: RuleSet,
     facts: pd.DataFrame,
-    days=None,
+    days: Any = None,
     *,
-    model: Any = None,
+    model: ModelScorer | None = None,
     detail: str = "full",
 ) -> Assessed:
     """Every row of ``facts`` (encoded, ``rules.fact_table``) assessed.
@@ -137,13 +140,13 @@ def _patterns(keys, facts, period, gaps) -> tuple[np.ndarray, np.ndarray]:
     return codes, first
 
 
-def needed_fields(ruleset: Any) -> dict[str, list[str]]:
+def needed_fields(ruleset: RuleSet) -> dict[str, list[str]]:
     """Each category's data-gap fields, in order (bit j of ``gap_bits`` is field j)."""
     return {c: list(ruleset.data_gaps.get(c, {})) for c in CATEGORIES}
 
 
 def gap_bits(
-    ruleset: Any, facts: pd.DataFrame, values: dict | None = None
+    ruleset: RuleSet, facts: pd.DataFrame, values: dict | None = None
 ) -> tuple[np.ndarray, dict]:
     """Bit j set: the j-th needed field of the person's category is unknown (and its gap's
     condition holds under ``values``), as ``Assessor._gaps``; nonzero means the person
@@ -166,12 +169,12 @@ def gap_bits(
 
 
 def _pattern(
-    ruleset: Any,
+    ruleset: RuleSet,
     category: str,
     fired: list,
     gaps: int,
     needed: dict,
-    day: Any,
+    day: date,
     templates: dict,
 ) -> Pattern:
     messages = ruleset.data_gaps.get(category, {})

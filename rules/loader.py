@@ -86,7 +86,7 @@ class Gap:
     when: conditions.Condition | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RuleSet:
     """The rules, parameters, actions and departments in force.
 

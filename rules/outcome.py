@@ -9,22 +9,26 @@ pattern)::
                                                    False, templates)
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from models.enums import RiskLevel
 from rules.routing import route
 from rules.scoring import final_level, score_actions
+
+if TYPE_CHECKING:
+    from rules.loader import RuleSet
 
 VERIFY_ACTION = "verify_data"
 
 
 def outcome(
-    ruleset: Any,
+    ruleset: "RuleSet",
     category: str,
     fired: list,
     values: dict,
     has_gaps: bool,
     templates: dict[str, dict] | None,
-) -> tuple[int, Any, tuple[str, ...], list[dict] | None]:
+) -> tuple[int, RiskLevel, tuple[str, ...], list[dict] | None]:
     """``fired``: the rules that fired (in rule order); ``has_gaps``: a safety fact is
     unknown (``verify_data``); ``templates``: ``routing.action_templates`` under
     ``values``, or None for the cheap levels-only mode (no intervention lists)."""

@@ -102,7 +102,8 @@ def _parameter(file: str, name: str, entry: dict, clauses: dict[str, str]) -> Pa
         values=values,
         tunable=bool(entry.get("tunable", True)),
         note=entry.get("note"),
-        **bounds,
+        min=bounds.get("min"),
+        max=bounds.get("max"),
     )
 
 

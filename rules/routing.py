@@ -4,6 +4,7 @@ Sorted by urgency: mandatory reports first, then by deadline; ties keep rule ord
 Returns plain dicts (validated once, with the whole assessment, where needed).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -26,7 +27,7 @@ def action_templates(ruleset: Any, values: dict[str, Any] | None = None) -> dict
     }
 
 
-def route(fired: list, templates: dict[str, dict], extra: list[str] = ()) -> list[dict]:
+def route(fired: list, templates: dict[str, dict], extra: Sequence[str] = ()) -> list[dict]:
     """``fired``: rules that fired; ``extra``: action codes added without a rule."""
     merged: dict[str, dict] = {}  # an action has one department: its code is the merge key
     for rule in fired:

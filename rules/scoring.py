@@ -6,9 +6,12 @@
 <RiskLevel.high: 'high'>
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.enums import RiskLevel
+
+if TYPE_CHECKING:
+    from rules.loader import RuleSet
 
 _CUTOFF_NAMES = {
     category: (
@@ -35,7 +38,7 @@ def final_level(
     return RiskLevel.highest([f for f in floors if f] + [points_level(category, total, values)])
 
 
-def score_actions(ruleset: Any, category: str, total: int, values: dict) -> list[str]:
+def score_actions(ruleset: "RuleSet", category: str, total: int, values: dict) -> list[str]:
     """The actions the points total orders (rules/data/score_actions.yaml): 3.2.3's
     targeted measures when the periodic assessment reaches ``high``."""
     by_level = ruleset.score_actions.get(category)

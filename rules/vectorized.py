@@ -21,7 +21,16 @@ import numpy as np
 import pandas as pd
 
 from models.fields import catalogue
-from rules.conditions import COMPARISONS, AllOf, AnyOf, Condition, Known, OneOf, resolve
+from rules.conditions import (
+    COMPARISONS,
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Known,
+    OneOf,
+    resolve,
+)
 
 CATEGORIES = ("child", "elder", "woman")
 UNKNOWN_CODE = -1
@@ -74,7 +83,8 @@ def encode(frame: pd.DataFrame) -> pd.DataFrame:
             columns[name] = codes.astype(np.int8)
             continue
         values = column.astype(object)
-        columns[name] = pd.to_numeric(values.where(values.notna(), np.nan)).astype("float64")
+        numbers = pd.to_numeric(values.where(values.notna(), np.nan))
+        columns[name] = np.asarray(numbers, dtype="float64")
     return pd.DataFrame(columns, index=frame.index)
 
 
@@ -145,7 +155,7 @@ def mask(
     return result
 
 
-def _leaf(node: Condition, frame: _Columns, params: dict[str, Any]) -> np.ndarray:
+def _leaf(node: Compare | OneOf | Known, frame: _Columns, params: dict[str, Any]) -> np.ndarray:
     rows = len(frame)
     if node.field not in frame:
         return np.full(rows, isinstance(node, Known) and not node.known)
@@ -261,9 +271,10 @@ def fired_lists(matrix: RuleMatrix) -> list[tuple[str, ...]]:
     keys = matrix.keys
     if len(keys) == 0:
         return []
+    patterns: np.ndarray
     if keys.shape[1] == 1:
-        codes, patterns = pd.factorize(keys[:, 0])  # hashing: O(rows)
-        patterns = patterns.reshape(-1, 1)
+        codes, uniques = pd.factorize(keys[:, 0])  # hashing: O(rows)
+        patterns = np.asarray(uniques).reshape(-1, 1)
     else:
         patterns, codes = np.unique(keys, return_inverse=True, axis=0)
         codes = codes.ravel()

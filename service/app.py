@@ -8,12 +8,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from evaluation.artifact import ModelError
-from evaluation.artifact import load as load_model
-from evaluation.serving import ModelScorer
 from rules.assess import Assessor
-from rules.loader import DATA_DIR, load_ruleset
 from service import problems
+from service.assessor import build_assessor
 from service.limits import BodySizeLimit
 from service.routers import (
     assessments,
@@ -38,36 +35,18 @@ with the responsible department and deadline.
 """
 
 
-def build_assessor(settings: Settings) -> Assessor:
-    """Load, check and compile the rules; a bad rule file raises RulesError here."""
-    return Assessor.build(load_ruleset(settings.rules_dir or DATA_DIR))
-
-
-def attach_model(app: FastAPI, settings: Settings) -> None:
-    """Load the configured model into the assessor. A bad file fails readiness (with the
-    reason on /readyz), not requests: assessments go on with the rules alone."""
-    app.state.model_error = None
-    if settings.model_path is None:
-        return
-    try:
-        loaded = load_model(settings.model_path)
-    except ModelError as exc:
-        app.state.model_error = str(exc)
-        log.error("model not loaded: %s", exc)
-        return
-    app.state.assessor.model = ModelScorer(loaded, app.state.assessor.ruleset.values)
-    log.info("model loaded: version %s", loaded.version)
-
-
 def create_app(settings: Settings | None = None, assessor: Assessor | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.assessor = assessor or build_assessor(settings)
+        app.state.assessor, app.state.model_error = build_assessor(settings, assessor)
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
-        attach_model(app, settings)
+        if app.state.model_error:
+            log.error("model not loaded: %s", app.state.model_error)
+        elif app.state.assessor.model is not None:
+            log.info("model loaded: version %s", app.state.assessor.model.version)
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:

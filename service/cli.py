@@ -91,20 +91,14 @@ def assess(
 
 def configured_assessor():
     """The rules, and the model when LIUSHOU_MODEL_PATH names one (exit 2 if it is refused)."""
-    from evaluation.artifact import ModelError
-    from evaluation.artifact import load as load_model
-    from evaluation.serving import ModelScorer
-    from rules.assess import Assessor
+    from service.assessor import build_assessor
     from service.settings import Settings
 
-    assessor = Assessor.build()
-    path = Settings().model_path  # read now, not cached: the environment of this command
-    if path is not None:
-        try:
-            assessor.model = ModelScorer(load_model(path), assessor.ruleset.values)
-        except ModelError as exc:
-            typer.echo(f"model refused: {exc}", err=True)
-            raise typer.Exit(2) from None
+    # Settings read now, not cached: the environment of this command
+    assessor, model_error = build_assessor(Settings())
+    if model_error:
+        typer.echo(f"model refused: {model_error}", err=True)
+        raise typer.Exit(2)
     return assessor
 
 

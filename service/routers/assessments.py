@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel
 
-from models.examples import examples
 from models.assessment import Assessment
+from models.examples import examples
 from models.person import Person
 from service.access import authorize
 from service.batch import BatchResult, score_records
