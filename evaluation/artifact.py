@@ -23,6 +23,7 @@ import skops.io as sio
 from evaluation import features
 from evaluation.compiled import TOLERANCE, CompiledModel
 from evaluation.estimator import RiskModel
+from models.errors import LiushouError
 
 # Beyond skops' own defaults (numpy arrays, builtins, scikit-learn's common types):
 TRUSTED_TYPES = [
@@ -35,7 +36,7 @@ TRUSTED_TYPES = [
 PROBE_ROWS = 64
 
 
-class ModelError(Exception):
+class ModelError(LiushouError):
     """The model file cannot be used; the message says why and what to do."""
 
 

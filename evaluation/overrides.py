@@ -20,13 +20,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from models.errors import LiushouError
 from rules.errors import did_you_mean
 
 WHOLE_UNITS = frozenset({"year", "month", "day", "hour", "point", "count", "per_month"})
 _VALUE = re.compile(r"^\s*(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z_]+)?\s*$")
 
 
-class OverrideError(ValueError):
+class OverrideError(LiushouError, ValueError):
     """An override that cannot be applied; ``parameter`` names it."""
 
     def __init__(self, parameter: str, message: str):

@@ -1,18 +1,12 @@
-"""liushou's domain errors, one tree::
-
-LiushouError
-├── RulesError            rule data refused at load time
-│   └── RuleFileError     names the file and the key, says what to do
-├── PeriodError           no parameter values are in force on a date
-└── EngineError           the rules engine failed on one assessment
-"""
+"""The rules' errors: RulesError, RuleFileError, PeriodError, EngineError (the whole
+tree of liushou's errors is drawn in models/errors.py)."""
 
 import difflib
 from collections.abc import Iterable
 
+from models.errors import LiushouError
 
-class LiushouError(Exception):
-    """Base of every error liushou raises on purpose."""
+__all__ = ["EngineError", "LiushouError", "PeriodError", "RuleFileError", "RulesError"]
 
 
 class RulesError(LiushouError):

@@ -1,0 +1,18 @@
+"""liushou's errors, one tree (each raised on purpose, with a message that says what to do)::
+
+    LiushouError                    models.errors
+    ├── RulesError                  rules.errors: rule data refused at load time
+    │   └── RuleFileError           names the file and the key
+    ├── PeriodError                 rules.errors: no parameter values in force on a date
+    ├── EngineError                 rules.errors: the rules engine failed on one assessment
+    ├── ModelError                  evaluation.artifact: a model file cannot be used
+    ├── OverrideError               evaluation.overrides: an analyst's override is refused
+    └── SheetError                  service.sheets: a file cannot be read as a spreadsheet
+
+The delivery layer translates them in one place (service.problems: problem+json; the
+CLI: exit codes). Validation errors of the contract stay pydantic's ValidationError.
+"""
+
+
+class LiushouError(Exception):
+    """Base of every error liushou raises on purpose."""
