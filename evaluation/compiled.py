@@ -13,10 +13,20 @@ internals cannot pass silently.
 from dataclasses import dataclass
 
 import numpy as np
+import sklearn
 from sklearn.calibration import _SigmoidCalibration
 from sklearn.isotonic import IsotonicRegression
 
 TOLERANCE = 1e-9
+# The scikit-learn minor version whose private tree internals (``trees_._predictors``,
+# the node record fields) and calibrators this module reads; pyproject.toml pins the
+# same range and tests/evaluation/test_compiled_version.py fails clearly on another.
+SUPPORTED_SKLEARN = (1, 9)
+
+
+def sklearn_minor() -> tuple[int, int]:
+    major, minor = sklearn.__version__.split(".")[:2]
+    return int(major), int(minor)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 """
 
 import logging
+from importlib.metadata import version as package_version
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
 
     app = FastAPI(
         title="liushou — 农村“三留守”人员风险评估",
-        version="1.0.0",
+        version=package_version("liushou-risk"),  # one number: pyproject.toml's
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=problems.RESPONSES,

@@ -194,3 +194,9 @@ def test_bad_rules_stop_start_up(tmp_path):
         TestClient(create_app(Settings(rules_dir=tmp_path / "data"))),
     ):
         pass
+
+
+def test_the_api_and_the_package_have_one_version(client):
+    from importlib.metadata import version
+
+    assert client.get("/openapi.json").json()["info"]["version"] == version("liushou-risk")
