@@ -4,8 +4,8 @@
 """
 
 import logging
-from importlib.metadata import version as package_version
 from contextlib import asynccontextmanager
+from importlib.metadata import version as package_version
 
 from fastapi import FastAPI
 
