@@ -129,15 +129,13 @@ class RuleSet:
         return self.periods[bisect.bisect_right(self.periods, day) - 1]
 
     def values_at(self, day: date) -> dict[str, Any]:
-        """Every parameter's value in force on ``day`` (then the overrides)."""
-        values = self._by_period.get(day)  # keyed by the days asked for and period starts
+        """Every parameter's value in force on ``day`` (then the overrides); cached per
+        period, so that any number of distinct days costs no memory."""
+        start = self.period_of(day)
+        values = self._by_period.get(start)
         if values is None:
-            start = self.period_of(day)
-            values = self._by_period.get(start)
-            if values is None:
-                values = {name: p.value_at(start) for name, p in self.parameters.items()}
-                values = self._by_period[start] = {**values, **self.overrides}
-            self._by_period[day] = values
+            values = {name: p.value_at(start) for name, p in self.parameters.items()}
+            values = self._by_period[start] = {**values, **self.overrides}
         return values
 
     @property

@@ -188,3 +188,19 @@ def test_a_simulation_takes_each_persons_date(dated):
         {"child.absence_days_threshold": 4},
     )  # an override replaces the value on every date: both fire
     assert moved["levels"]["proposal"]["medium"] == 2
+
+
+def test_distinct_days_cost_no_memory(dated):
+    """Values, templates and engines are cached per period, never per day: a caller
+    sending every day of ten years adds nothing."""
+    from datetime import timedelta
+
+    ruleset = dated.ruleset
+    for offset in range(3650):
+        day = date(2016, 9, 6) + timedelta(days=offset)
+        ruleset.values_at(day)
+        dated.templates_at(day)
+        dated.engine.at(day)
+    assert len(ruleset._by_period) <= len(ruleset.periods)
+    assert len(dated._templates_by_period) <= len(ruleset.periods)
+    assert len(dated.engine._engines) <= len(ruleset.periods)
