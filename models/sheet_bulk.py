@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic.fields import FieldInfo
 from stdnum import numdb
 
-from models.columns import header_field
+from models.columns import all_fields, header_field
 from models.identity import check_characters
 from models.person import INPUT_MODELS, MAX_AGE
 from models.sheet import (
@@ -52,14 +52,6 @@ class TableRead:
     table: pd.DataFrame  # accepted rows, in sheet order
     rejected: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
-
-
-@cache
-def all_field_names() -> tuple[str, ...]:
-    names: dict[str, None] = {}
-    for model in INPUT_MODELS.values():
-        names.update(dict.fromkeys(model.model_fields))
-    return tuple(names)
 
 
 @cache
@@ -118,7 +110,7 @@ def read_table(
     slow = np.logical_or.reduce([c.refused for c in columns.values()] + [np.zeros(n, bool)])
     if len({f for _, f in positions}) != len(positions):
         slow[:] = True  # two headers for one field: the per-row path decides which cell counts
-    typed = {name: _empty(n) for name in all_field_names()}
+    typed = {name: _empty(n) for name in all_fields()}
     typed.update({name: c.values for name, c in columns.items()})
     slow |= _checks(typed, columns, n, today)
     slow &= ~blank
@@ -315,7 +307,7 @@ def _per_row(rows, positions, frame, problems, progress, start) -> pd.DataFrame:
 def persons_table(persons: list, rows=None) -> pd.DataFrame:
     """Validated persons as the table ``read_table`` gives (``rows``: default 1, 2, …)."""
     columns = {}
-    for name in all_field_names():
+    for name in all_fields():
         column = np.empty(len(persons), dtype=object)
         column[:] = [getattr(p, name, None) for p in persons]
         columns[name] = column

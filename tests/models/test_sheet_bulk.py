@@ -8,8 +8,9 @@ import pytest
 
 from fixtures.generate import generate
 from fixtures.population import population, with_identities
+from models.columns import all_fields
 from models.sheet import parse_cell, read_rows
-from models.sheet_bulk import _AS_TEXT, all_field_names, read_table
+from models.sheet_bulk import _AS_TEXT, read_table
 from service.sheets import load_sheet
 
 MESSY = Path(__file__).resolve().parents[2] / "fixtures" / "sheets" / "messy_village.csv"
@@ -33,7 +34,7 @@ def same(frame: pd.DataFrame) -> None:
     assert fast.table["row"].tolist() == [r.row for r in slow.records]
     assert fast.ignored_columns == slow.ignored_columns
     for record, (_, row) in zip(slow.records, fast.table.iterrows(), strict=True):
-        for name in all_field_names():
+        for name in all_fields():
             assert row[name] == getattr(record.person, name, None), (record.row, name)
     assert fast.rows_in == len(fast.table) + len(fast.rejected) == len(frame)
 
