@@ -58,9 +58,11 @@ class EscalationRules:
 
 
 def load_escalation(data_dir: Path | None = None) -> EscalationRules:
-    """Read and check ``escalation.yaml`` (a bad file raises RuleFileError naming the key)."""
-    data_dir = data_dir or DATA_DIR
-    parameters = load_parameters(data_dir / FILE, load_clauses())
+    """Read and check ``escalation.yaml`` of ``data_dir`` (a directory laid out like
+    rules/data; the shipped file when it has none); a bad file raises RuleFileError
+    naming the key."""
+    path = Path(data_dir or DATA_DIR) / FILE
+    parameters = load_parameters(path if path.exists() else DATA_DIR / FILE, load_clauses())
     missing = [name for name in NAMES if name not in parameters]
     if missing:
         raise RuleFileError(FILE, missing[0], "required escalation parameter is missing")

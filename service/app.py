@@ -22,10 +22,12 @@ from service.routers import (
     model,
     reviews,
     simulations,
+    tasks,
     templates,
 )
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
+from service.tasks import TaskRules
 
 log = logging.getLogger("liushou")
 
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
         attach_model(app, settings)
+        app.state.task_rules = TaskRules.build(ruleset, settings.rules_dir)
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:
@@ -88,8 +91,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/v1/reviews", "/v1/simulations"),
+        upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import"),
     )
-    for module in (health, assessments, catalog, model, templates, reviews, simulations):
+    for module in (health, assessments, catalog, model, templates, reviews, simulations, tasks):
         app.include_router(module.router)
     return app
