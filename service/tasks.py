@@ -111,7 +111,8 @@ class TaskRules:
 def _party(department: str, rules: TaskRules) -> list:
     """Tasks a department leads or cooperates on: one branch per action it takes part in."""
     takes_part = sa.or_(T.department == department, T.cooperating.like(f"%,{department},%"))
-    return [sa.and_(T.action == a, takes_part) for a in rules.parties.get(department, ())]
+    actions = rules.parties.get(department, ())
+    return [sa.and_(T.action == a, takes_part) for a in actions] or [sa.false()]
 
 
 def _every(rules: TaskRules) -> list:

@@ -25,11 +25,18 @@ from sqlmodel import Session
 
 from service import tasks as tk
 from service.access import TaskCaller
-from service.problems import ProblemError
+from service.problems import ProblemError, _documented
 from service.routers.templates import XLSX
 from service.supervision import render_supervision_html, supervision, write_supervision_xlsx
 from service.tasks_xlsx import TaskSheetError, import_tasks, write_tasks
 
+CHANGE_RESPONSES = {
+    403: _documented("This key's role may not change tasks (analyst keys read only)"),
+    409: _documented(
+        "The task changed since it was read: `current_version` given, nothing written"
+    ),
+    428: _documented("No version: send If-Match with the ETag, or `version` in the body"),
+}
 router = APIRouter(tags=["tasks"])
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the task's id")]
 Period = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$", examples=["2026Q4"])]
@@ -170,6 +177,7 @@ def _version(change: TaskChange, if_match: str | None) -> int:
 @router.patch(
     "/v1/tasks/{task_id}",
     summary="Change a task's status, with a note (stale version: 409, nothing written)",
+    responses=CHANGE_RESPONSES,
 )
 def patch_task(
     task_id: TaskId,
