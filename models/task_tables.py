@@ -24,14 +24,16 @@ CLOSED = ("done", "not_needed", "resolved_by_review")
 STORED_STATUSES = ACTIVE + CLOSED
 STATUSES = (*STORED_STATUSES, "escalated")
 ACTIVE_SQL = "status IN ('open', 'in_progress')"
+CRITICAL_SQL = "risk_level = 'critical'"
 
 
-def _open_index(name: str, *columns: str) -> Index:
+def _open_index(name: str, *columns: str, where: str = ACTIVE_SQL) -> Index:
     """A partial index over active tasks only: the lists people ask for, small and sorted
     by due time (closed tasks never weigh on them). Two serve every list: a village's,
     and an action's (an action has one lead department, so a department's tasks are its
-    actions' tasks: service.tasks walks one index range per action)."""
-    return Index(name, *columns, sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL))
+    actions' tasks: service.tasks walks one index range per action); a third, over the
+    critical people's tasks only, serves escalation and the flagged villages."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Task(SQLModel, table=True):
@@ -39,6 +41,9 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         _open_index("ix_task_open_village", "township", "village", "due_ts", "id"),
         _open_index("ix_task_open_action", "action", "due_ts", "id"),
+        _open_index(
+            "ix_task_open_critical", "due_ts", "id", where=f"{ACTIVE_SQL} AND {CRITICAL_SQL}"
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", description="the review that created it")

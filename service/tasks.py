@@ -34,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from models.task_tables import ACTIVE, ACTIVE_SQL, CLOSED, STATUSES, Task, TaskEvent
+from models.task_tables import ACTIVE, ACTIVE_SQL, CLOSED, CRITICAL_SQL, STATUSES, Task, TaskEvent
 from rules.escalation import COUNTY, TOWNSHIP, Escalation, EscalationRules, load_escalation
 
 SETTABLE = ("open", "in_progress", "done", "not_needed")
@@ -44,6 +44,7 @@ MAX_NOTE = 2000
 CURSOR = re.compile(r"^(-?\d{1,12})\.(\d{1,12})$")
 T = Task.__table__.c
 ACTIVE_TERM = sa.text(ACTIVE_SQL)  # literal, so that the partial indexes apply
+CRITICAL_TERM = sa.text(CRITICAL_SQL)
 
 
 class TaskError(Exception):
@@ -110,9 +111,14 @@ class TaskRules:
 
 def _party(department: str, rules: TaskRules) -> list:
     """Tasks a department leads or cooperates on: one branch per action it takes part in."""
-    takes_part = sa.or_(T.department == department, T.cooperating.like(f"%,{department},%"))
     actions = rules.parties.get(department, ())
-    return [sa.and_(T.action == a, takes_part) for a in actions] or [sa.false()]
+    return [sa.and_(T.action == a, _takes_part(department)) for a in actions] or [sa.false()]
+
+
+def _takes_part(department: str):
+    """The department leads the task or cooperates on it (the exact test; the branches
+    of ``_party`` only add the action, for the index)."""
+    return sa.or_(T.department == department, T.cooperating.like(f"%,{department},%"))
 
 
 def _every(rules: TaskRules) -> list:
@@ -125,9 +131,13 @@ def _escalated(department: str, rules: TaskRules, now_ts: int) -> list:
     delay = {TOWNSHIP: esc.township_after_s, COUNTY: esc.county_total_s}.get(department)
     if delay is None:
         return []
-    cutoff = min(now_ts - delay, now_ts - 1)  # overdue first: due strictly before now
-    late = sa.and_(ACTIVE_TERM, T.risk_level == "critical", T.due_ts <= cutoff)
-    return [sa.and_(b, late) for b in _every(rules)]
+    return [sa.and_(ACTIVE_TERM, CRITICAL_TERM, T.due_ts <= _cutoff(now_ts, delay))]
+
+
+def _cutoff(now_ts: int, delay_s: int) -> int:
+    """The latest due time escalated at ``now_ts``: overdue (strictly before now) and at
+    least ``delay_s`` late, as Escalation.level."""
+    return min(now_ts - delay_s, now_ts - 1)
 
 
 def scope(caller, rules: TaskRules, now_ts: int) -> list | None:
@@ -175,8 +185,7 @@ def _status_terms(status: str, esc: Escalation, now_ts: int) -> list:
     if status in ("active", "escalated"):
         terms = [ACTIVE_TERM]
         if status == "escalated":
-            cutoff = min(now_ts - esc.township_after_s, now_ts - 1)
-            terms += [T.risk_level == "critical", T.due_ts <= cutoff]
+            terms += [CRITICAL_TERM, T.due_ts <= _cutoff(now_ts, esc.township_after_s)]
         return terms
     terms = [T.status == status]
     return [ACTIVE_TERM, *terms] if status in ACTIVE else terms
@@ -194,7 +203,7 @@ def _filter_terms(filters: TaskFilters, rules: TaskRules, now_ts: int) -> list:
     if filters.review is not None:
         terms.append(sa.or_(T.review_id == filters.review, T.last_review_id == filters.review))
     if filters.department:
-        terms.append(sa.or_(*_party(filters.department, rules)))
+        terms.append(_takes_part(filters.department))
     return terms
 
 
@@ -219,6 +228,8 @@ def _driving(caller, filters: TaskFilters, rules: TaskRules, now_ts: int) -> lis
     when the caller sees everything): each branch's query walks one index range in due
     order. Lists of closed tasks have no index to walk: one query then."""
     branches = scope(caller, rules, now_ts)
+    if branches is None and filters.status == "escalated" and not filters.department:
+        branches = [CRITICAL_TERM]  # the critical tasks' own index
     if branches is None:
         branches = _party(filters.department, rules) if filters.department else _every(rules)
     if filters.status not in ("active", "escalated", *ACTIVE) and filters.overdue is not True:
@@ -241,24 +252,20 @@ def list_tasks(
     if not 1 <= limit <= MAX_LIMIT:
         raise TaskInvalid("limit", f"must be between 1 and {MAX_LIMIT}")
     cursor = parse_cursor(after)
-    terms = _filter_terms(filters, rules, now_ts)
-    allowed = scope(caller, rules, now_ts)
-    if allowed is not None and len(allowed) > 1:
-        terms.append(sa.or_(*allowed))
+    terms = _filter_terms(filters, rules, now_ts)  # each branch lies within the scope
     if cursor:
         terms.append(sa.tuple_(T.due_ts, T.id) > sa.tuple_(*cursor))
-    found: dict[int, Any] = {}
     connection = session.connection()
-    for branch in _driving(caller, filters, rules, now_ts):
-        statement = (
-            sa.select(Task.__table__)
-            .where(branch, *terms)
-            .order_by(T.due_ts, T.id)
-            .limit(limit + 1)
-        )
-        for row in connection.execute(statement):
-            found[row.id] = row
-    rows = sorted(found.values(), key=lambda r: (r.due_ts, r.id))
+    keys = [
+        sa.select(T.due_ts, T.id).where(branch, *terms).order_by(T.due_ts, T.id).limit(limit + 1)
+        for branch in _driving(caller, filters, rules, now_ts)
+    ]
+    if len(keys) > 1:  # one statement: each branch's first page, then the first of them all
+        union = sa.union(*(sa.select(k.subquery()) for k in keys)).subquery()
+        keys = [sa.select(union).order_by(union.c.due_ts, union.c.id).limit(limit + 1)]
+    ids = [i for _, i in connection.execute(keys[0])]
+    found = {r.id: r for r in connection.execute(sa.select(Task.__table__).where(T.id.in_(ids)))}
+    rows = [found[i] for i in ids if i in found]
     esc = rules.at(now_ts)
     items = [public(r, esc, now_ts) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
@@ -585,7 +592,7 @@ def _update(connection, assignments: str, rows: list[tuple]) -> None:
 
 def flagged_villages(session: Session, caller, rules: TaskRules, *, now_ts: int) -> list[dict]:
     """Villages with overdue critical tasks (四(四) supervision), most such tasks first."""
-    terms = [ACTIVE_TERM, T.risk_level == "critical", T.due_ts < now_ts]
+    terms = [ACTIVE_TERM, CRITICAL_TERM, T.due_ts < now_ts]
     allowed = scope(caller, rules, now_ts)
     if allowed is not None:
         terms.append(sa.or_(*allowed))
