@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from benchmarks.review import generated
 from rules.assess import Assessor
+from service import task_store
 from service import tasks as tk
 from service.report_data import from_result
 from service.report_xlsx import write_report
@@ -75,7 +76,7 @@ def reviewed(data: Path, url: str, with_tasks: bool, out) -> None:
         period="2026Q4",
     )
     stages["read, validate, score"] = time.perf_counter() - start
-    t, counts = time.perf_counter(), tk.TaskCounts()
+    t, counts = time.perf_counter(), task_store.TaskCounts()
     stored, changes = save_review(
         engine, result, assessor.ruleset, b"bench", tasks=with_tasks, task_counts=counts
     )

@@ -70,7 +70,7 @@ def save_review(
     """Write the review, its records, facts and problems in one transaction (all or
     nothing), with the changes since the village's previous review; people gone since
     then are listed as data problems too (不漏报). With ``tasks`` every intervention
-    becomes a follow-up task in the same transaction (service.tasks.create_for_review;
+    becomes a follow-up task in the same transaction (service.task_store;
     ``task_counts``, a TaskCounts, receives what was created, carried over, resolved)."""
     counts = result.counts()
     current = record_frame(result, secret)
@@ -91,7 +91,7 @@ def save_review(
         connection = session.connection()
         _insert_records(connection, review.id, current, result)
         if tasks:
-            from service.tasks import create_for_review  # tasks.py builds on this module
+            from service.task_store import create_for_review  # it builds on this module
 
             made = create_for_review(
                 connection, review, current, result.levels, result.assessed.patterns

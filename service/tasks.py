@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from models.review_tables import Review
 from models.task_tables import ACTIVE, ACTIVE_SQL, CLOSED, CRITICAL_SQL, STATUSES, Task, TaskEvent
 from rules.escalation import COUNTY, TOWNSHIP, Escalation, EscalationRules, load_escalation
 
@@ -131,7 +132,8 @@ def _escalated(department: str, rules: TaskRules, now_ts: int) -> list:
     delay = {TOWNSHIP: esc.township_after_s, COUNTY: esc.county_total_s}.get(department)
     if delay is None:
         return []
-    return [sa.and_(ACTIVE_TERM, CRITICAL_TERM, T.due_ts <= _cutoff(now_ts, delay))]
+    late = sa.and_(ACTIVE_TERM, CRITICAL_TERM, T.due_ts <= _cutoff(now_ts, delay))
+    return [sa.and_(branch, late) for branch in _every(rules)]
 
 
 def _cutoff(now_ts: int, delay_s: int) -> int:
@@ -223,17 +225,27 @@ class Page:
     next: str | None  # pass as ``after`` for the next page; None on the last one
 
 
-def _driving(caller, filters: TaskFilters, rules: TaskRules, now_ts: int) -> list:
-    """Branches whose OR is what the caller may see (narrowed by the department filter
-    when the caller sees everything): each branch's query walks one index range in due
-    order. Lists of closed tasks have no index to walk: one query then."""
+def _driving(connection, caller, filters: TaskFilters, rules: TaskRules, now_ts: int) -> list:
+    """Branches whose OR is what the caller may see (narrowed by the filters when the
+    caller sees everything), each walking one index range in due order: a village's
+    reviews, or actions. Lists of closed tasks have no index to walk: one query then."""
     branches = scope(caller, rules, now_ts)
-    if branches is None and filters.status == "escalated" and not filters.department:
-        branches = [CRITICAL_TERM]  # the critical tasks' own index
+    if filters.status not in ("active", "escalated", *ACTIVE) and filters.overdue is not True:
+        return [sa.true() if branches is None else sa.or_(*branches)]
+    place = None
+    if caller.role == "village":
+        place = (caller.township, caller.village)
+    elif branches is None and filters.township and filters.village:
+        place = (filters.township, filters.village)
+    if place:
+        reviews = sa.select(Review.id).where(
+            Review.township == place[0], Review.village == place[1]
+        )
+        here = sa.and_(T.township == place[0], T.village == place[1])
+        ids = connection.execute(reviews).scalars().all()
+        return [sa.and_(T.last_review_id == r, here) for r in ids] or [sa.false()]
     if branches is None:
         branches = _party(filters.department, rules) if filters.department else _every(rules)
-    if filters.status not in ("active", "escalated", *ACTIVE) and filters.overdue is not True:
-        return [sa.or_(*branches)] if scope(caller, rules, now_ts) is not None else [sa.true()]
     return branches
 
 
@@ -258,7 +270,7 @@ def list_tasks(
     connection = session.connection()
     keys = [
         sa.select(T.due_ts, T.id).where(branch, *terms).order_by(T.due_ts, T.id).limit(limit + 1)
-        for branch in _driving(caller, filters, rules, now_ts)
+        for branch in _driving(connection, caller, filters, rules, now_ts)
     ]
     if len(keys) > 1:  # one statement: each branch's first page, then the first of them all
         union = sa.union(*(sa.select(k.subquery()) for k in keys)).subquery()
@@ -443,151 +455,6 @@ def update_task(
     )
     session.commit()
     return get_task(session, caller, rules, task_id, now_ts=now_ts)
-
-
-# --- created with a review -------------------------------------------------------------
-
-TASK_INSERT = (
-    "review_id",
-    "last_review_id",
-    "township",
-    "village",
-    "row",
-    "person_key",
-    "person_id",
-    "name_masked",
-    "risk_level",
-    "action",
-    "department",
-    "cooperating",
-    "clause",
-    "deadline_hours",
-    "created_ts",
-    "due_ts",
-    "status",
-    "version",
-    "updated_ts",
-)
-EVENT_INSERT = (
-    "task_id",
-    "at_ts",
-    "actor",
-    "role",
-    "kind",
-    "from_status",
-    "to_status",
-    "review_id",
-    "note",
-)
-
-
-@dataclass
-class TaskCounts:
-    created: int = 0
-    carried_over: int = 0
-    resolved_by_review: int = 0
-
-
-def _templates(patterns, created_ts: int) -> list[list[tuple]]:
-    """Each pattern's tasks as the tuple tail they share (action … updated_ts)."""
-    return [
-        [
-            (
-                i["action"],
-                i["department"],
-                "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else "",
-                i["clause"],
-                int(i["deadline_hours"]),
-                created_ts,
-                created_ts + int(i["deadline_hours"]) * 3600,
-                "open",
-                1,
-                created_ts,
-            )
-            for i in p.interventions
-        ]
-        for p in patterns
-    ]
-
-
-def _previous_active(connection, review) -> dict[tuple[str, str], tuple[int, str]]:
-    """The village's active tasks from earlier reviews: (person key, action) -> (id, status)."""
-    statement = sa.select(T.id, T.person_key, T.action, T.status).where(
-        T.township == review.township,
-        T.village == review.village,
-        ACTIVE_TERM,
-        T.review_id != review.id,
-        T.person_key.is_not(None),
-    )
-    return {(r.person_key, r.action): (r.id, r.status) for r in connection.execute(statement)}
-
-
-def create_for_review(connection, review, people, levels, patterns) -> TaskCounts:
-    """Every intervention of the review's people becomes a task, in the review's
-    transaction (``connection``), written in bulk. An active task of an earlier review of
-    the village, for a person still found needing the same action, is carried over
-    (linked to this review, not duplicated); one whose person is in this review but no
-    longer needs the action is closed as ``resolved_by_review``. Both are in the history.
-    ``people``: the record frame (person_key, row, person_id, name_masked, pattern)."""
-    from service.store import _bulk
-
-    created_ts = int(review.created_at.timestamp())
-    templates = _templates(patterns, created_ts)
-    previous = _previous_active(connection, review)
-    counts, matched = TaskCounts(), []
-    head = (review.id, review.id, review.township, review.village)
-
-    def rows():
-        columns = [people[c].tolist() for c in ("row", "person_key", "person_id", "name_masked")]
-        for row, key, pid, name, level, k in zip(*columns, levels, people["pattern"], strict=True):
-            for tail in templates[k]:
-                if previous and (key, tail[0]) in previous:
-                    matched.append((key, tail[0]))
-                    continue
-                counts.created += 1
-                yield (*head, row, key, pid, name, level, *tail)
-
-    _bulk(connection, "task", TASK_INSERT, rows())
-    if previous:
-        _follow_up(connection, review, previous, matched, set(people["person_key"]), counts)
-    return counts
-
-
-def _follow_up(connection, review, previous, matched, present, counts: TaskCounts) -> None:
-    """Carry over the matched tasks; resolve those of present people no longer matched."""
-    from service.store import _bulk
-
-    carried = {previous[m][0] for m in matched}
-    resolved = [
-        (task_id, status)
-        for (key, _), (task_id, status) in previous.items()
-        if key in present and task_id not in carried
-    ]
-    ts, actor = int(review.created_at.timestamp()), f"review {review.id}"
-    _update(connection, "last_review_id = ?", [(review.id, i) for i in carried])
-    _update(
-        connection,
-        "status = 'resolved_by_review', resolved_by_review = ?, closed_ts = ?, updated_ts = ?,"
-        " version = version + 1",
-        [(review.id, ts, ts, i) for i, _ in resolved],
-    )
-    events = [(i, ts, actor, "system", "carried_over", None, None, review.id, "") for i in carried]
-    events += [
-        (i, ts, actor, "system", "resolved_by_review", s, "resolved_by_review", review.id, "")
-        for i, s in resolved
-    ]
-    _bulk(connection, "task_event", EVENT_INSERT, events)
-    counts.carried_over, counts.resolved_by_review = len(carried), len(resolved)
-
-
-def _update(connection, assignments: str, rows: list[tuple]) -> None:
-    """``UPDATE task SET <assignments> WHERE id = ?`` for many rows, through the driver."""
-    if not rows:
-        return
-    sql = f"UPDATE task SET {assignments} WHERE id = ?"
-    if connection.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
-    connection.connection.driver_connection.cursor().executemany(sql, rows)
 
 
 def flagged_villages(session: Session, caller, rules: TaskRules, *, now_ts: int) -> list[dict]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from models.task_tables import Task, TaskEvent
+from service import task_store
 from service import tasks as tk
 from service.access import hash_key
 from service.review import review
@@ -59,7 +60,7 @@ def rules(ruleset):
 def store(engine, assessor, rows, period="2026Q4", village="城东村"):  # noqa: F811
     frame = pd.DataFrame(rows, columns=COLUMNS)
     result = review(frame, assessor, township="寿春镇", village=village, period=period)
-    counts = tk.TaskCounts()
+    counts = task_store.TaskCounts()
     stored, _ = save_review(engine, result, assessor.ruleset, SECRET, task_counts=counts)
     return stored, counts, result
 
@@ -100,7 +101,7 @@ def test_tasks_roll_back_with_a_failed_review(engine, assessor, monkeypatch):  #
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(tk, "_follow_up", broken)
+    monkeypatch.setattr(task_store, "_follow_up", broken)
     store(engine, assessor, [ALONE], period="2026Q3")
     with pytest.raises(RuntimeError, match="disk full"):
         store(engine, assessor, [ALONE], period="2026Q4")  # carry-over fails mid-write
@@ -416,3 +417,14 @@ def test_history_rows_are_only_added(engine, assessor, rules):  # noqa: F811
         ("in_progress", "open"),
         ("open", "done"),
     ]
+
+
+def test_odd_characters_survive_the_bulk_write(engine, assessor, rules):  # noqa: F811
+    frame = pd.DataFrame([[*ALONE, "A\tB\\C\nD"]], columns=[*COLUMNS, "编号"])
+    result = review(frame, assessor, township="寿春镇", village="O'Brien\t村", period="2026Q4")
+    stored, _ = save_review(engine, result, assessor.ruleset, SECRET)
+    t0 = int(stored.created_at.timestamp())
+    found = all_tasks(engine, SYSTEM, rules, t0)
+    assert found and {(t["person_id"], t["village"]) for t in found} == {
+        ("A\tB\\C\nD", "O'Brien\t村")
+    }
