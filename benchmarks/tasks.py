@@ -10,6 +10,8 @@ Targets (issue 13): the review with tasks under 60 s and 2 GB at 1,000,000 rows;
 each list under 100 ms p95.
 
     python benchmarks/tasks.py [--rows 1000000] [--postgres postgresql+psycopg://…/db]
+
+(The stores and the CSV are made in temporary folders and databases, dropped after.)
 """
 
 import argparse
@@ -152,12 +154,16 @@ def bench_store(label: str, data: Path, urls: tuple[str, str], rows: int, repeat
     print(f"  lists under 100 ms p95: {all(p95 < 100 for _, p95, _ in lists.values())}")
 
 
-def _fresh_postgres(base: str, name: str) -> str:
+def _admin(base: str, *statements: str) -> None:
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            connection.execute(sa.text(statement))
     admin.dispose()
+
+
+def _fresh_postgres(base: str, name: str) -> str:
+    _admin(base, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
@@ -171,9 +177,13 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     sqlite = (f"sqlite:///{folder}/base.db", f"sqlite:///{folder}/tasks.db")
     bench_store("SQLite", data, sqlite, args.rows, args.repeat)
+    for url in sqlite:
+        Path(url.removeprefix("sqlite:///")).unlink()
     if args.postgres:
-        urls = tuple(_fresh_postgres(args.postgres, f"bench_tasks_{k}") for k in ("base", "with"))
+        names = ("bench_tasks_base", "bench_tasks_with")
+        urls = tuple(_fresh_postgres(args.postgres, name) for name in names)
         bench_store("PostgreSQL", data, urls, args.rows, args.repeat)
+        _admin(args.postgres, *(f'DROP DATABASE "{name}"' for name in names))
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def supervision(session: Session, caller, rules, *, now_ts: int, period: str | N
     t = tk.T
     flagged = session.connection().execute(
         sa.select(t.township, t.village, sa.func.count(), sa.func.min(t.due_ts))
-        .where(*terms, tk.ACTIVE_TERM, tk.CRITICAL_TERM, t.due_ts < now_ts)
+        .where(*terms, tk.ACTIVE_TERM, tk.CRITICAL_ACTIVE_TERM, t.due_ts < now_ts)
         .group_by(t.township, t.village)
     )
     villages = [

@@ -35,7 +35,16 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from models.review_tables import Review
-from models.task_tables import ACTIVE, ACTIVE_SQL, CLOSED, CRITICAL_SQL, STATUSES, Task, TaskEvent
+from models.task_tables import (
+    ACTIVE,
+    ACTIVE_SQL,
+    CLOSED,
+    CRITICAL_ACTIVE_SQL,
+    CRITICAL_SQL,
+    STATUSES,
+    Task,
+    TaskEvent,
+)
 from rules.escalation import COUNTY, TOWNSHIP, Escalation, EscalationRules, load_escalation
 
 SETTABLE = ("open", "in_progress", "done", "not_needed")
@@ -46,6 +55,7 @@ CURSOR = re.compile(r"^(-?\d{1,12})\.(\d{1,12})$")
 T = Task.__table__.c
 ACTIVE_TERM = sa.text(ACTIVE_SQL)  # literal, so that the partial indexes apply
 CRITICAL_TERM = sa.text(CRITICAL_SQL)
+CRITICAL_ACTIVE_TERM = sa.text(CRITICAL_ACTIVE_SQL)  # the critical tasks' own index
 
 
 class TaskError(Exception):
@@ -132,8 +142,7 @@ def _escalated(department: str, rules: TaskRules, now_ts: int) -> list:
     delay = {TOWNSHIP: esc.township_after_s, COUNTY: esc.county_total_s}.get(department)
     if delay is None:
         return []
-    late = sa.and_(ACTIVE_TERM, CRITICAL_TERM, T.due_ts <= _cutoff(now_ts, delay))
-    return [sa.and_(branch, late) for branch in _every(rules)]
+    return [sa.and_(CRITICAL_ACTIVE_TERM, T.due_ts <= _cutoff(now_ts, delay))]
 
 
 def _cutoff(now_ts: int, delay_s: int) -> int:
@@ -244,6 +253,8 @@ def _driving(connection, caller, filters: TaskFilters, rules: TaskRules, now_ts:
         here = sa.and_(T.township == place[0], T.village == place[1])
         ids = connection.execute(reviews).scalars().all()
         return [sa.and_(T.last_review_id == r, here) for r in ids] or [sa.false()]
+    if branches is None and filters.status == "escalated" and not filters.department:
+        branches = [CRITICAL_ACTIVE_TERM]
     if branches is None:
         branches = _party(filters.department, rules) if filters.department else _every(rules)
     return branches
@@ -459,7 +470,7 @@ def update_task(
 
 def flagged_villages(session: Session, caller, rules: TaskRules, *, now_ts: int) -> list[dict]:
     """Villages with overdue critical tasks (四(四) supervision), most such tasks first."""
-    terms = [ACTIVE_TERM, CRITICAL_TERM, T.due_ts < now_ts]
+    terms = [ACTIVE_TERM, CRITICAL_ACTIVE_TERM, T.due_ts < now_ts]
     allowed = scope(caller, rules, now_ts)
     if allowed is not None:
         terms.append(sa.or_(*allowed))

@@ -2,11 +2,12 @@
 
 - ``task``: one action for one person of a review (person key, never a name or
   number), lead and cooperating departments, clause, due time, status, version.
-  Times are Unix seconds. Two partial indexes over active tasks only (open,
+  Times are Unix seconds. Partial indexes over active tasks only (open,
   in_progress), each sorted by due time: by the review that last found the task
-  (a village's tasks) and by action (a department's tasks are those of the
-  actions it leads or cooperates on). No foreign key on review_id: tasks are
-  written in their review's transaction only (models.task_tables).
+  (a village's tasks), by action (a department's tasks are those of the actions
+  it leads or cooperates on), and over the critical people's tasks (escalation).
+  No foreign key on review_id: tasks are written in their review's transaction
+  only (models.task_tables).
 - ``task_event``: every change of a task (who, when, from, to, note).
 
 Revision ID: 0004
@@ -21,9 +22,11 @@ revision = "0004"
 down_revision = "0002"
 
 ACTIVE = "status IN ('open', 'in_progress')"
+CRITICAL = f"{ACTIVE} AND risk_level = 'critical'"
 INDEXES = {
-    "ix_task_open_review": ["last_review_id", "due_ts", "id"],
-    "ix_task_open_action": ["action", "due_ts", "id"],
+    "ix_task_open_review": (["last_review_id", "due_ts", "id"], ACTIVE),
+    "ix_task_open_action": (["action", "due_ts", "id"], ACTIVE),
+    "ix_task_open_critical": (["due_ts", "id"], CRITICAL),
 }
 
 
@@ -59,9 +62,9 @@ def upgrade() -> None:
         sa.Column("resolved_by_review", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    for name, columns in INDEXES.items():
+    for name, (columns, where) in INDEXES.items():
         op.create_index(
-            name, "task", columns, sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE)
+            name, "task", columns, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
         )
     op.create_table(
         "task_event",
