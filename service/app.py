@@ -27,7 +27,7 @@ from service.routers import (
 )
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
-from service.tasks import TaskRules
+from service.tasks import TaskRules, check_department_keys
 
 log = logging.getLogger("liushou")
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
         attach_model(app, settings)
+        check_department_keys(settings.api_keys, ruleset)
         app.state.task_rules = TaskRules.build(ruleset, settings.rules_dir)
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)

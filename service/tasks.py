@@ -45,6 +45,7 @@ from models.task_tables import (
     Task,
     TaskEvent,
 )
+from rules.errors import did_you_mean
 from rules.escalation import COUNTY, TOWNSHIP, Escalation, EscalationRules, load_escalation
 
 SETTABLE = ("open", "in_progress", "done", "not_needed")
@@ -115,6 +116,15 @@ class TaskRules:
 
     def at(self, now_ts: int) -> Escalation:
         return self.escalation.at(datetime.fromtimestamp(now_ts, UTC).date())
+
+
+def check_department_keys(keys, ruleset: Any) -> None:
+    """A department key must name a department of the rules (ValueError otherwise, at
+    start-up: a mistyped code would silently see nothing)."""
+    for key in keys:
+        if key.role == "department" and key.department not in ruleset.departments:
+            hint = did_you_mean(key.department, ruleset.departments)
+            raise ValueError(f"API key {key.key_id}: unknown department `{key.department}`.{hint}")
 
 
 # --- who sees what ---------------------------------------------------------------------

@@ -49,6 +49,8 @@ def api(assessor, tmp_path_factory):
             files = {"file": ("people.csv", _csv(row), "text/csv")}
             created = client.post("/v1/reviews", data=form, files=files, headers=_h(name))
             assert created.status_code == 200, created.text
+            made = created.json()["tasks"]
+            assert made["created"] > 3 and made["carried_over"] == made["resolved_by_review"] == 0
         yield client
 
 
@@ -233,3 +235,15 @@ def test_supervision_counts_and_reports(api, everything):
     )
     empty = api.get("/v1/supervision", params={"period": "2019Q1"}, headers=_h("analyst")).json()
     assert empty["total"] == 0 and empty["by_department"] == []
+
+
+def test_a_mistyped_department_key_stops_start_up(assessor, tmp_path):
+    key = ApiKey(sha256=hash_key("k"), role="department", department="county_educaton")
+    settings = Settings(api_keys=[key], database_url=f"sqlite:///{tmp_path / 's.db'}")
+    with (
+        pytest.raises(ValueError, match="Did you mean `county_education`"),
+        TestClient(create_app(settings, assessor=assessor)),
+    ):
+        pass
+    with pytest.raises(ValueError, match="needs its department code"):
+        ApiKey(sha256=hash_key("k"), role="department")
