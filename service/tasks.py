@@ -446,17 +446,15 @@ def update_task(
     status, note = check_change(status, note)
     if status == row.status and not note:
         raise TaskInvalid("status", f"the task is already {status}; add a note to comment")
-    closing = status in CLOSED
+    change = {"version": T.version + 1, "updated_ts": now_ts}
+    if status != row.status:  # a note alone keeps the closing time and the reason
+        change |= {
+            "status": status,
+            "closed_ts": now_ts if status in CLOSED else None,
+            "reason": note if status == "not_needed" else None,
+        }
     result = session.connection().execute(
-        sa.update(Task.__table__)
-        .where(T.id == task_id, T.version == version)
-        .values(
-            status=status,
-            version=T.version + 1,
-            updated_ts=now_ts,
-            closed_ts=now_ts if closing else None,
-            reason=note if status == "not_needed" else None,
-        )
+        sa.update(Task.__table__).where(T.id == task_id, T.version == version).values(**change)
     )
     if result.rowcount != 1:
         session.rollback()
@@ -468,7 +466,7 @@ def update_task(
             at_ts=now_ts,
             actor=getattr(caller, "key_id", "open"),
             role=caller.role,
-            kind="status",
+            kind="status" if status != row.status else "note",
             from_status=row.status,
             to_status=status,
             note=note,

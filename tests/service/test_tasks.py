@@ -162,6 +162,13 @@ def test_a_stale_update_is_a_conflict_and_nothing_is_lost(engine, assessor, rule
         ("in_progress", "done", "村里已处理", "village"),
     ]
     assert again["history"][0]["actor"] == POLICE.key_id
+    with Session(engine) as session:
+        noted = tk.update_task(
+            session, EAST, rules, task["id"], status="done", note="回访：已安置",
+            version=again["version"], now_ts=t0 + 3600,
+        )  # fmt: skip
+    assert noted["closed_at"] == tk.iso(t0 + 62) and noted["version"] == again["version"] + 1
+    assert noted["history"][-1]["kind"] == "note" and noted["history"][-1]["note"] == "回访：已安置"
 
 
 def test_two_concurrent_updates_one_wins_one_conflicts(engine, assessor, rules):  # noqa: F811
