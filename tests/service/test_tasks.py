@@ -435,3 +435,39 @@ def test_odd_characters_survive_the_bulk_write(engine, assessor, rules):  # noqa
     assert found and {(t["person_id"], t["village"]) for t in found} == {
         ("A\tB\\C\nD", "O'Brien\t村")
     }
+
+
+def test_supervision_on_time_late_overdue_and_median(engine, assessor, rules):  # noqa: F811
+    from service.supervision import supervision
+
+    stored, _, _ = store(engine, assessor, [ALONE, BEGGING])
+    t0 = int(stored.created_at.timestamp())
+    tasks = {t["action"]: t for t in all_tasks(engine, SYSTEM, rules, t0)}
+    with Session(engine) as session:
+        for action, at in (("notify_township", t0 + HOUR), ("report_to_police", t0 + 2 * HOUR)):
+            task = tasks[action]  # due in 24 h: on time; due at once: late
+            tk.update_task(
+                session, POLICE, rules, task["id"], status="done", version=task["version"],
+                now_ts=at,
+            )  # fmt: skip
+        report = supervision(session, ANALYST, rules, now_ts=t0 + 30 * HOUR, period="2026Q4")
+        mine = supervision(session, WEST, rules, now_ts=t0 + 30 * HOUR)
+    police = next(r for r in report["by_department"] if r["department"] == "county_public_security")
+    active = [
+        t
+        for t in tasks.values()
+        if t["department"] == "county_public_security"
+        and t["action"] not in ("notify_township", "report_to_police")
+    ]
+    assert (police["done_on_time"], police["done_late"]) == (1, 1)
+    assert police["median_hours_to_done"] == 1.5
+    assert police["open"] == police["overdue"] == len(active) > 0  # every one is past due by now
+    immediate = sum(t["deadline_hours"] == 0 for t in active)
+    assert police["overdue_by_deadline"]["immediate"] == immediate
+    assert police["overdue_critical"] == len(active)  # the child is critical
+    assert report["total"] == len(tasks)
+    assert sum(
+        r["open"] + r["done_on_time"] + r["done_late"] for r in report["by_township"]
+    ) == len(tasks)
+    assert [v["village"] for v in report["villages_with_overdue_critical"]] == ["城东村"]
+    assert mine["total"] == 0 and mine["villages_with_overdue_critical"] == []
