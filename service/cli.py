@@ -192,11 +192,18 @@ def review_command(
 def _store(result, settings):
     from rules.loader import load_ruleset
     from service.store import make_engine, migrate, save_review
+    from service.task_store import TaskCounts
 
     engine = make_engine(settings.database_url)
     migrate(engine)
     secret = settings.person_key_secret.get_secret_value().encode()
-    _, changes = save_review(engine, result, load_ruleset(settings.rules_dir or DATA_DIR), secret)
+    ruleset = load_ruleset(settings.rules_dir or DATA_DIR)
+    tasks = TaskCounts()
+    _, changes = save_review(engine, result, ruleset, secret, task_counts=tasks)
+    typer.echo(
+        f"tasks: {tasks.created} created, {tasks.carried_over} carried over, "
+        f"{tasks.resolved_by_review} resolved by this review (liushou tasks list)"
+    )
     return changes
 
 

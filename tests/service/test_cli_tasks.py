@@ -21,6 +21,7 @@ def stored(tmp_path, monkeypatch):
         app, ["review", str(sheet), *EAST, "--period", "2026Q4", "--out", str(tmp_path / "r.xlsx")]
     )
     assert result.exit_code == 0, result.output
+    assert "tasks: " in result.stdout and " created, 0 carried over" in result.stdout
     return tmp_path
 
 
