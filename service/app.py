@@ -20,10 +20,12 @@ from service.routers import (
     model,
     reviews,
     simulations,
+    tasks,
     templates,
 )
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
+from service.tasks import TaskRules, check_department_keys
 
 log = logging.getLogger("liushou")
 
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
             log.error("model not loaded: %s", app.state.model_error)
         elif app.state.assessor.model is not None:
             log.info("model loaded: version %s", app.state.assessor.model.version)
+        check_department_keys(settings.api_keys, ruleset)
+        app.state.task_rules = TaskRules.build(ruleset, settings.rules_dir)
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:
@@ -68,8 +72,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/v1/reviews", "/v1/simulations"),
+        upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import"),
     )
-    for module in (health, assessments, catalog, model, templates, reviews, simulations):
+    for module in (health, assessments, catalog, model, templates, reviews, simulations, tasks):
         app.include_router(module.router)
     return app
