@@ -45,6 +45,14 @@ def keys_hash(key: str = typer.Argument(..., help="the secret key a caller will 
     typer.echo(hash_key(key))
 
 
+@keys_app.command("secret")
+def keys_secret() -> None:
+    """Print a new random LIUSHOU_PERSON_KEY_SECRET (32 random bytes, URL-safe base64)."""
+    import secrets
+
+    typer.echo(secrets.token_urlsafe(32))
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="default: LIUSHOU_HOST or 127.0.0.1"),
@@ -52,20 +60,33 @@ def serve(
     workers: int = typer.Option(None, help="processes; each compiles the rules at start-up"),
 ) -> None:
     """Start the HTTP API (uvicorn)."""
+    import os
+
     import uvicorn
 
     from service.logs import configure
     from service.settings import get_settings
 
-    settings = get_settings()
+    # The options become the settings the workers read, and go through the same checks
+    # (a public host without API keys is refused, whichever way it was given).
+    given = {"HOST": host, "PORT": port, "WORKERS": workers}
+    os.environ.update({f"LIUSHOU_{k}": str(v) for k, v in given.items() if v is not None})
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # the messages only: the input may hold a secret
+        for error in exc.errors():
+            typer.echo(f"serve: refused: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
     configure(settings.log_level)
     uvicorn.run(
         "service.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
         log_level=settings.log_level,
-        log_config=None,
+        log_config=None,  # service.logs, configured in every worker (service.main)
+        access_log=False,  # service.logs writes one JSON line per request instead
     )
 
 

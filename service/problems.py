@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from models.person import INPUT_MODELS
+from models.person import INPUT_MODELS, error_message
 from rules.errors import EngineError, did_you_mean
 
 PROBLEM_TYPE = "application/problem+json"
@@ -66,17 +66,34 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
 
 
+MAX_FIELD_ERRORS = 20  # per record: the rest are counted, not listed
+MAX_SUGGESTIONS = 3  # "Did you mean …?" for the first few unknown fields only
+MAX_MESSAGE = 300  # characters of a message
+
+
 def field_errors(errors: list[dict], prefix: tuple = ()) -> list[dict]:
-    """Pydantic errors as ``{"loc", "msg", "type"}``; a bad ``category`` tag names ``category``."""
-    out = []
-    for error in errors:
-        loc = list(prefix) + [str(part) for part in error.get("loc", ())]
-        if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+    """Pydantic errors as ``{"loc", "msg", "type"}``; a bad ``category`` tag names ``category``.
+
+    At most MAX_FIELD_ERRORS, then one saying how many more: reporting costs little
+    however many unknown keys a body holds. No message repeats the input."""
+    out, suggested = [], 0
+    for error in errors[:MAX_FIELD_ERRORS]:
+        loc = list(prefix) + [str(part)[:64] for part in error.get("loc", ())]
+        kind = error.get("type", "value_error")
+        msg = error_message(error)
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
             loc.append("category")
-        msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        if error.get("type") == "extra_forbidden":
-            msg = f"unknown field `{loc[-1]}`.{_suggest(loc)}"
-        out.append({"loc": loc, "msg": msg, "type": error.get("type", "value_error")})
+        if kind == "extra_forbidden":
+            suggested += 1
+            msg = f"unknown field `{loc[-1]}`." + (
+                _suggest(loc) if suggested <= MAX_SUGGESTIONS else ""
+            )
+        out.append({"loc": loc, "msg": msg[:MAX_MESSAGE], "type": kind})
+    if len(errors) > MAX_FIELD_ERRORS:
+        more = len(errors) - MAX_FIELD_ERRORS
+        out.append(
+            {"loc": list(prefix), "msg": f"and {more} more error(s)", "type": "too_many_errors"}
+        )
     return out
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from fixtures import examples
 from models.assessment import Assessment
@@ -14,8 +15,9 @@ from service.batch import BatchResult, score_records
 from service.deps import AssessorDep, SettingsDep
 from service.problems import ProblemError
 from service.render import render
+from service.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"], route_class=StrictJSONRoute)
 log = logging.getLogger("liushou.assessments")
 
 _EXAMPLES = {
@@ -92,7 +94,8 @@ async def assess_batch(
             "(LIUSHOU_MAX_BATCH_RECORDS)",
             limit_records=limit,
         )
-    result = score_records(body.records, assessor)
+    # in a worker thread: a batch of 1,000 must not hold up health checks and others
+    result = await run_in_threadpool(score_records, body.records, assessor)
     log.info(
         "batch received=%d scored=%d rejected=%d", result.received, result.scored, result.rejected
     )
