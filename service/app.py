@@ -13,8 +13,9 @@ from evaluation.artifact import load as load_model
 from evaluation.serving import ModelScorer
 from rules.assess import Assessor
 from rules.loader import DATA_DIR, load_ruleset
-from service import problems
+from service import metrics, problems
 from service.limits import BodySizeLimit
+from service.observe import Observe
 from service.routers import (
     assessments,
     catalog,
@@ -47,6 +48,7 @@ def attach_model(app: FastAPI, settings: Settings) -> None:
     """Load the configured model into the assessor. A bad file fails readiness (with the
     reason on /readyz), not requests: assessments go on with the rules alone."""
     app.state.model_error = None
+    metrics.MODEL_LOADED.set(0)
     if settings.model_path is None:
         return
     try:
@@ -56,6 +58,7 @@ def attach_model(app: FastAPI, settings: Settings) -> None:
         log.error("model not loaded: %s", exc)
         return
     app.state.assessor.model = ModelScorer(loaded, app.state.assessor.ruleset.values)
+    metrics.MODEL_LOADED.set(1)
     log.info("model loaded: version %s", loaded.version)
 
 
@@ -71,7 +74,10 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:
-            log.warning("no API keys configured (LIUSHOU_API_KEYS): open access, localhost only")
+            log.warning(
+                "no API keys configured (LIUSHOU_API_KEYS): open access, answering only "
+                "connections from this machine to localhost"
+            )
         yield
         app.state.store.dispose()
 
@@ -90,6 +96,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         upload_bytes=settings.max_upload_bytes,
         upload_paths=("/v1/reviews", "/v1/simulations"),
     )
+    app.add_middleware(Observe)  # outermost: request id, access log, metrics, last-resort 500
     for module in (health, assessments, catalog, model, templates, reviews, simulations):
         app.include_router(module.router)
     return app

@@ -3,6 +3,7 @@
 Input values are never echoed back in field errors: they may be personal data.
 """
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.person import INPUT_MODELS, error_message
@@ -106,8 +108,11 @@ def _suggest(loc: list[str]) -> str:
 class ProblemError(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str = "", **extra):
+    def __init__(
+        self, status: int, title: str, detail: str = "", headers: dict | None = None, **extra
+    ):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
 
 def install(app: FastAPI) -> None:
@@ -126,11 +131,39 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError):
-        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+        response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+        response.headers.update(exc.headers)
+        return response
+
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, _database_down)
 
     @app.exception_handler(EngineError)
     async def _engine(request: Request, exc: EngineError):
         return problem(500, "Rules engine failure", "the assessment could not be computed")
+
+
+# The database cannot be reached or is busy: say so, and when to try again. (An
+# IntegrityError or a ProgrammingError is a bug, not an outage: those stay 500s.)
+DATABASE_DOWN = (
+    db_errors.OperationalError,
+    db_errors.InterfaceError,
+    db_errors.DisconnectionError,
+    db_errors.TimeoutError,
+)
+RETRY_AFTER_S = 5
+
+
+async def _database_down(request: Request, exc: Exception):
+    from service import metrics
+
+    metrics.DATABASE_ERRORS.inc()
+    logging.getLogger("liushou.store").error("database unavailable: %s", type(exc).__name__)
+    response = problem(
+        503, "Database unavailable", "the review store cannot be reached; try again shortly"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def _title(status: int) -> str:

@@ -23,10 +23,37 @@ from service import facts_blob
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another writer
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: a database that is gone is a 503 soon, not a hang
+
+
 def make_engine(url: str) -> Engine:
+    """SQLite in WAL mode (readers never block the writer, nor it them) with a busy
+    timeout; PostgreSQL with connections checked before use (the service recovers by
+    itself when the database comes back)."""
     if url.startswith("sqlite"):
-        return create_engine(url, connect_args={"check_same_thread": False})
-    return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+    )
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # stays "memory" for an in-memory database
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (``/readyz``); raises SQLAlchemy's error if down."""
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
 
 
 def migrate(engine: Engine) -> None:
@@ -164,12 +191,24 @@ def _bulk(connection, table: str, columns: tuple[str, ...], rows) -> None:
     driver.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
-def records_of(session: Session, review_id: int, level: str | None = None) -> list[ReviewRecord]:
-    """A review's records in row order, each with its pattern's lists filled in."""
+def records_of(
+    session: Session,
+    review_id: int,
+    level: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> list[ReviewRecord]:
+    """A review's records in row order, each with its pattern's lists filled in: all of
+    them, or ``limit`` after sheet row ``after`` (a page: a short read)."""
     statement = select(ReviewRecord).where(ReviewRecord.review_id == review_id)
     if level:
         statement = statement.where(ReviewRecord.risk_level == level)
-    records = list(session.exec(statement.order_by(ReviewRecord.row)))
+    if after:
+        statement = statement.where(ReviewRecord.row > after)
+    statement = statement.order_by(ReviewRecord.row)
+    if limit is not None:
+        statement = statement.limit(limit)
+    records = list(session.exec(statement))
     patterns = {
         p.pattern: p
         for p in session.exec(select(ReviewPattern).where(ReviewPattern.review_id == review_id))
