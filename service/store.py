@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
 from models.changes import RECORD_COLUMNS, Changes, compare
-from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewRecord
+from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewProblem, ReviewRecord
 from rules.adapter import release_free_memory
 from service import facts_blob
 
@@ -221,6 +221,19 @@ def records_of(
             record.data_gaps = shared.data_gaps
         session.expunge(record)  # filled in for reading, never written back
     return records
+
+
+def problems_of(
+    session: Session, review_id: int, after: int = 0, limit: int = 1000
+) -> list[ReviewProblem]:
+    """``limit`` of a review's data problems after problem id ``after``, in id order."""
+    statement = (
+        select(ReviewProblem)
+        .where(ReviewProblem.review_id == review_id, ReviewProblem.id > after)
+        .order_by(ReviewProblem.id)
+        .limit(limit)
+    )
+    return list(session.exec(statement))
 
 
 def record_columns(session: Session, review_id: int) -> pd.DataFrame:
