@@ -18,6 +18,7 @@ from service.limits import BodySizeLimit
 from service.observe import Observe
 from service.routers import (
     assessments,
+    audit,
     catalog,
     health,
     model,
@@ -97,6 +98,6 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         upload_paths=("/v1/reviews", "/v1/simulations"),
     )
     app.add_middleware(Observe)  # outermost: request id, access log, metrics, last-resort 500
-    for module in (health, assessments, catalog, model, templates, reviews, simulations):
+    for module in (health, assessments, catalog, model, templates, reviews, simulations, audit):
         app.include_router(module.router)
     return app

@@ -177,14 +177,15 @@ def review_command(
     from service.report_xlsx import write_report
     from service.review import review
     from service.settings import Settings
-    from service.sheets import SheetError, count_rows, load_sheet, sheet_chunks
+    from service.sheets import SheetError, count_rows, sheet_chunks
 
+    settings = Settings()  # read now, not cached: the environment of this command
     try:
-        chunks = sheet_chunks(file, file.name)  # a CSV is read from the file, in pieces
+        chunks = sheet_chunks(file, file.name)  # in pieces, within the sheet limits
         length = count_rows(file, file.name)
-        if length is None:  # an XLSX is read whole
-            chunks = [load_sheet(file.read_bytes(), file.name)]
-            length = len(chunks[0])
+        if length is None:  # an XLSX: its pieces first, to know the length
+            chunks = list(chunks)
+            length = sum(map(len, chunks))
         with typer.progressbar(length=length, label="reading rows", file=sys.stderr) as bar:
             result = review(
                 chunks,
@@ -197,7 +198,7 @@ def review_command(
     except (SheetError, ValueError) as exc:
         typer.echo(f"review: {exc}", err=True)
         raise typer.Exit(2) from None
-    changes = _store(result, Settings()) if store else None  # this command's environment
+    changes = _store(result, settings, show_personal) if store else None
     data = from_result(result, show_personal=show_personal, changes=changes)
     write_report(data, out)
     if html:
@@ -206,15 +207,39 @@ def review_command(
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
 
 
-def _store(result, settings):
+def _store(result, settings, show_personal: bool):
     from rules.loader import load_ruleset
+    from service.audit import note
     from service.store import make_engine, migrate, save_review
 
     engine = make_engine(settings.database_url)
     migrate(engine)
     secret = settings.person_key_secret.get_secret_value().encode()
-    _, changes = save_review(engine, result, load_ruleset(settings.rules_dir or DATA_DIR), secret)
+    ruleset = load_ruleset(settings.rules_dir or DATA_DIR)
+    review, changes = save_review(engine, result, ruleset, secret)
+    note(engine, None, "upload", review_id=review.id, rows=result.rows_in, route="liushou review")
+    if show_personal:  # unmasked on this machine: on the record
+        note(
+            engine, None, "unmask", review_id=review.id, rows=result.scored, route="liushou review"
+        )
     return changes
+
+
+@app.command("audit")
+def audit_command(
+    after: int = typer.Option(0, help="list the events after this id"),
+    limit: int = typer.Option(100, min=1, max=10_000, help="how many"),
+    review: int | None = typer.Option(None, help="only this review's events"),
+) -> None:
+    """Print the audit trail of LIUSHOU_DATABASE_URL, one JSON line per event."""
+    from service.audit import events
+    from service.settings import Settings
+    from service.store import make_engine, migrate
+
+    engine = make_engine(Settings().database_url)
+    migrate(engine)
+    for event in events(engine, after=after, limit=limit, review_id=review):
+        typer.echo(event.model_dump_json())
 
 
 DEFAULT_CASES = [Path("tests/cases"), Path("fixtures/scenarios")]

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 2**20, ge=1024, description="spreadsheet upload limit")
     max_batch_records: int = Field(1000, ge=1, description="records per batch (413 above)")
     max_review_rows: int = Field(
-        1_048_576, ge=1, description="data rows per uploaded spreadsheet (413 above)"
+        200_000, ge=1, description="data rows per spreadsheet uploaded to the API (413 above)"
     )
     max_simulation_records: int = Field(
         100_000, ge=1, description="inline persons per simulation (413 above)"

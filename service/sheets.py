@@ -224,14 +224,20 @@ def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[
             blanks += 1  # kept back: only blank rows before a filled one count
             continue
         _check_row(texts, count, limits)
-        piece.extend([[""] * width] * blanks)
-        piece.append(texts)
-        blanks = 0
         if count * width > limits.cells:
             raise limits.over("cells", count * width, "at least")
+        empty = [""] * width
+        while blanks:  # a long run of blank rows is cut into pieces too
+            take = min(blanks, rows - len(piece))
+            piece.extend([empty] * take)
+            blanks -= take
+            if len(piece) >= rows:
+                yield pd.DataFrame(piece, columns=header, dtype=object)
+                piece = []
+        piece.append(texts)
         if len(piece) >= rows:
-            yield pd.DataFrame(piece[:rows], columns=header, dtype=object)
-            piece = piece[rows:]
+            yield pd.DataFrame(piece, columns=header, dtype=object)
+            piece = []
     if piece or not count:
         yield pd.DataFrame(piece, columns=header, dtype=object)
 

@@ -19,10 +19,12 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 MAX_OBJECT_KEYS = 100  # the largest person model has 42 fields
 MAX_TOTAL_KEYS = 100_000  # a full batch of 1,000 well-formed persons stays well under
 MAX_KEY_SHOWN = 40  # characters of a key quoted in an error
+OFF_LOOP_BYTES = 64 * 1024  # bodies from this size are parsed in a worker thread
 
 
 class JSONShapeError(ValueError):
@@ -69,7 +71,8 @@ class StrictJSONRequest(Request):
 
 def _is_json(request: Request) -> bool:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return kind == "application/json" or kind.endswith("+json")
+    # no content type: FastAPI may read the body as JSON too, so it is read strictly
+    return kind in ("", "application/json") or kind.endswith("+json")
 
 
 class StrictJSONRoute(APIRoute):
@@ -82,8 +85,12 @@ class StrictJSONRoute(APIRoute):
             strict = StrictJSONRequest(request.scope, request.receive)
             body = await strict.body()
             if body:
-                try:
-                    strict.parsed = loads_strict(body)
+                try:  # a large body is parsed off the event loop
+                    parsed = (
+                        loads_strict(body)
+                        if len(body) < OFF_LOOP_BYTES
+                        else await run_in_threadpool(loads_strict, body)
+                    )
                 except JSONShapeError as exc:
                     raise RequestValidationError(
                         [{"loc": ("body",), "msg": str(exc), "type": "json_shape"}]
@@ -98,6 +105,7 @@ class StrictJSONRoute(APIRoute):
                             }
                         ]
                     ) from None
+                strict.parsed = parsed
             return await handler(strict)
 
         return strict_handler

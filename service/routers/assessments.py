@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from fixtures import examples
 from models.assessment import Assessment
 from models.person import Person
+from service import metrics
 from service.access import authorize
 from service.batch import BatchResult, score_records
 from service.deps import AssessorDep, SettingsDep
@@ -51,6 +52,7 @@ async def assess_one(
     # than through a dependency; serialised once (pydantic-core), not re-validated.
     authorize(request, "system")
     data = request.app.state.assessor.assess_data(person)
+    metrics.count_assessment(data["category"], data["risk_level"])
     log.info(
         "assessed category=%s level=%s rules=%d",
         data["category"],
@@ -96,6 +98,9 @@ async def assess_batch(
         )
     # in a worker thread: a batch of 1,000 must not hold up health checks and others
     result = await run_in_threadpool(score_records, body.records, assessor)
+    for item in result.results:
+        if item.assessment is not None:
+            metrics.count_assessment(item.assessment.category, str(item.assessment.risk_level))
     log.info(
         "batch received=%d scored=%d rejected=%d", result.received, result.scored, result.rejected
     )
