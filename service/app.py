@@ -3,6 +3,7 @@
 >>> app = create_app()          # rules load and compile in the lifespan
 """
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
                 "no API keys configured (LIUSHOU_API_KEYS): open access, answering only "
                 "connections from this machine to localhost"
             )
+        gc.freeze()  # the rules and the model live as long as the process: out of the
+        # collector's sight, so a full collection no longer stalls every request
         yield
         app.state.store.dispose()
 

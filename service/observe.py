@@ -51,7 +51,7 @@ class Observe:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unhandled error", extra={"route": route_of(scope)})
+            log.exception("unhandled error", extra={"route": route_of(scope), "request_id": rid})
             if status[0]:
                 raise  # the response had begun: nothing can be said any more
             status[0] = 500

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from models.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
-from models.identity import quoted
+from models.identity import masked_text
 from models.sheet import HEADER_ROW, KINDS, NUMERIC_ID_MARK
 
 
@@ -164,7 +164,8 @@ def _check_cells(chunk: pd.DataFrame, limits: SheetLimits) -> None:
 
 def _reason(exc: BaseException) -> str:
     """A parser's message, short (it can quote a line of the file: masked, cut)."""
-    return quoted(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    text = masked_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def _xlsx_chunks(data: bytes, filename: str, rows: int, limits: SheetLimits):

@@ -85,7 +85,7 @@ async def assess_batch(
     assessor: AssessorDep,
     settings: SettingsDep,
     request: Request,
-) -> BatchResult:
+) -> Response:
     authorize(request, "system")
     limit = settings.max_batch_records
     if len(body.records) > limit:
@@ -96,12 +96,18 @@ async def assess_batch(
             "(LIUSHOU_MAX_BATCH_RECORDS)",
             limit_records=limit,
         )
-    # in a worker thread: a batch of 1,000 must not hold up health checks and others
-    result = await run_in_threadpool(score_records, body.records, assessor)
-    for item in result.results:
-        if item.assessment is not None:
-            metrics.count_assessment(item.assessment.category, str(item.assessment.risk_level))
+    # scored and serialised in a worker thread: a batch of 1,000 must not hold up
+    # health checks and other requests (FastAPI would re-validate the result in the loop)
+    result, body_json = await run_in_threadpool(_scored_json, body.records, assessor)
     log.info(
         "batch received=%d scored=%d rejected=%d", result.received, result.scored, result.rejected
     )
-    return result
+    return Response(body_json, media_type="application/json")
+
+
+def _scored_json(records: list, assessor) -> tuple[BatchResult, bytes]:
+    result = score_records(records, assessor)
+    for item in result.results:
+        if item.assessment is not None:
+            metrics.count_assessment(item.assessment.category, str(item.assessment.risk_level))
+    return result, result.model_dump_json().encode()
