@@ -131,7 +131,7 @@ def test_the_limits_hold_outside_the_api_too():
     with pytest.raises(SheetTooLarge, match="LIUSHOU_MAX_REVIEW_ROWS"):
         list(sheet_chunks(xlsx_bytes([HEADER] + [GOOD_ROW] * 11), "p.xlsx", limits=limits))
     with pytest.raises(SheetTooLarge, match="columns"):
-        list(sheet_chunks(xlsx_bytes([HEADER + ["a", "b"]]), "p.xlsx", limits=limits))
+        list(sheet_chunks(xlsx_bytes([[*HEADER, "a", "b"]]), "p.xlsx", limits=limits))
 
 
 BOMB = (
