@@ -2,6 +2,7 @@
 service recovers by itself when it comes back (PostgreSQL behind a TCP proxy on
 127.0.0.1 that the test cuts and restores)."""
 
+import contextlib
 import os
 import socket
 import threading
@@ -41,10 +42,8 @@ class Proxy:
         self.listener.close()
         with self._lock:
             for s in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
             self.sockets.clear()
 
