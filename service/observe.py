@@ -57,10 +57,10 @@ class Observe:
             status[0] = 500
             await _internal_error(send, rid)
         finally:
-            self._done(scope, status[0], time.perf_counter() - started)
+            self._done(scope, status[0], time.perf_counter() - started, rid)
             request_id.reset(token)
 
-    def _done(self, scope, status: int, seconds: float) -> None:
+    def _done(self, scope, status: int, seconds: float, rid: str) -> None:
         route, method = route_of(scope), scope["method"]
         metrics.REQUESTS.labels(method=method, route=route, status=str(status)).inc()
         metrics.LATENCY.labels(method=method, route=route).observe(seconds)
@@ -74,6 +74,7 @@ class Observe:
                 "method": method,
                 "status": status,
                 "duration_ms": round(seconds * 1000, 2),
+                "request_id": rid,
             },
         )
 
