@@ -15,7 +15,10 @@ from service.logs import JsonLines, configure
 from service.settings import ApiKey, Settings
 from tests.security.conftest import FORM
 
-CSV = "类别,姓名,身份证号码,年龄,脱离监护单独居住\n儿童,王小明,340422201603150032,,是\n老人,李四,,70,否\n"
+CSV = (
+    "类别,姓名,身份证号码,年龄,脱离监护单独居住\n"
+    "儿童,王小明,340422201603150032,,是\n老人,李四,,70,否\n"
+)
 KEYS = {"system": "k-sys", "village": "k-vil", "analyst": "k-ana"}
 
 
