@@ -120,12 +120,16 @@ def _csv_chunks(source, filename: str, rows: int, limits: SheetLimits) -> Iterat
     try:
         options = _csv_options(source)
         width = _csv_width(source, options["encoding"], limits)
-        total = count_rows(source, filename) or 0
+        total, longest = _line_stats(source)
         _check_size(total, width, limits)
+        # a cell is never longer than its line: cells are measured only if a line is long
+        measure = longest > limits.cell_chars
         handle = source if isinstance(source, Path) else io.BytesIO(source)
-        for chunk in pd.read_csv(handle, chunksize=rows, **options):
-            _check_cells(chunk, limits)
-            yield chunk
+        with pd.read_csv(handle, chunksize=rows, **options) as reader:  # closed if left early
+            for chunk in reader:
+                if measure:
+                    _check_cells(chunk, limits)
+                yield chunk
     except SheetError:
         raise
     except (ValueError, KeyError, OSError, IndexError) as exc:  # pandas' parser errors
@@ -272,11 +276,23 @@ def count_rows(source: bytes | Path, filename: str) -> int | None:
     """About how many data rows a CSV has (for a progress bar); None for XLSX."""
     if Path(filename).suffix.lower() != ".csv":
         return None
-    lines, last = 0, b""
+    return _line_stats(source)[0]
+
+
+def _line_stats(source: bytes | Path) -> tuple[int, int]:
+    """A CSV's data rows (lines after the header) and its longest line, in bytes."""
+    lines, longest, carry, last = 0, 0, 0, b""
     for block in _blocks(source):
-        lines += block.count(b"\n")
+        parts = block.split(b"\n")
+        lines += len(parts) - 1
+        if len(parts) == 1:
+            carry += len(block)
+        else:
+            longest = max(longest, carry + len(parts[0]), max(map(len, parts[1:-1]), default=0))
+            carry = len(parts[-1])
         last = block[-1:] or last
-    return max(lines - 1 + (last != b"\n"), 0)
+    longest = max(longest, carry)
+    return max(lines - 1 + (last not in (b"\n", b"")), 0), longest
 
 
 def _blocks(source: bytes | Path, size: int = 1 << 20) -> Iterator[bytes]:
