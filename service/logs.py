@@ -11,9 +11,10 @@ the request it was written for (``service.observe`` sets it).
 """
 
 import contextvars
-import json
 import logging
 import time
+
+import orjson
 
 from models.identity import masked_text
 
@@ -46,7 +47,7 @@ class JsonLines(logging.Formatter):
         line.update({k: getattr(record, k) for k in FIELDS if hasattr(record, k)})
         if record.exc_info:
             line["error"] = masked_text(self.formatException(record.exc_info))
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return orjson.dumps(line, default=str).decode()
 
 
 def configure(level: str = "info") -> None:

@@ -9,11 +9,13 @@
   with the request id and nothing else.
 """
 
+import functools
+import itertools
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from service import metrics
 from service.logs import request_id
@@ -22,6 +24,8 @@ from service.problems import PROBLEM_TYPE
 log = logging.getLogger("liushou.access")
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 HEADER = b"x-request-id"
+# A new id: this process's random prefix and a counter (unique, and no syscall a request)
+_PROCESS, _COUNTER = secrets.token_hex(8), itertools.count()
 
 
 def route_of(scope) -> str:
@@ -38,7 +42,7 @@ class Observe:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         given = dict(scope.get("headers", [])).get(HEADER, b"").decode("latin-1")
-        rid = given if _TOKEN.match(given) else uuid.uuid4().hex
+        rid = given if given and _TOKEN.match(given) else f"{_PROCESS}{next(_COUNTER):08x}"
         token = request_id.set(rid)
         started, status = time.perf_counter(), [0]
 
@@ -62,8 +66,11 @@ class Observe:
 
     def _done(self, scope, status: int, seconds: float, rid: str) -> None:
         route, method = route_of(scope), scope["method"]
-        metrics.REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-        metrics.LATENCY.labels(method=method, route=route).observe(seconds)
+        counter, latency = _series(method, route, status)
+        counter.inc()
+        latency.observe(seconds)
+        if not log.isEnabledFor(logging.INFO):
+            return
         log.info(
             "%s %s %d",
             method,
@@ -77,6 +84,14 @@ class Observe:
                 "request_id": rid,
             },
         )
+
+
+@functools.lru_cache(maxsize=4096)  # routes are templates: a bounded set of series
+def _series(method: str, route: str, status: int):
+    return (
+        metrics.REQUESTS.labels(method=method, route=route, status=str(status)),
+        metrics.LATENCY.labels(method=method, route=route),
+    )
 
 
 async def _internal_error(send, rid: str) -> None:
