@@ -102,3 +102,11 @@ def test_the_answer_lists_the_first_100_rejected_rows_and_pages_the_rest(app_cli
 def test_problem_answers_are_problem_documents(app_client):
     response = upload(app_client, b"\xff\xfe\x00garbage\x00" * 10, "people.csv")
     assert response.status_code == 422 and is_problem(response)
+
+
+def test_a_wrong_category_in_a_sheet_is_not_repeated(app_client):
+    response = upload(
+        app_client, _csv(f"{NAME},李小红,,8,,,", "=HYPERLINK(1),李,,8,,,"), "people.csv"
+    )
+    reasons = [r["reason"] for r in response.json()["rejected_rows"]]
+    assert reasons == ["category must be one of child, elder, woman"] * 2
