@@ -219,7 +219,7 @@ def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[
     lines = sheet.iter_rows(values_only=True, max_col=limits.columns + 1)
     header = _header(next(lines, ()), limits)
     ids = [header_field(h) == "id_number" for h in header]
-    width, piece, blanks, count = len(header), [], 0, 0
+    width, piece, blanks, count, yielded = len(header), [], 0, 0, False
     for line in lines:
         count += 1
         if count > limits.rows:
@@ -238,12 +238,12 @@ def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[
             blanks -= take
             if len(piece) >= rows:
                 yield pd.DataFrame(piece, columns=header, dtype=object)
-                piece = []
+                piece, yielded = [], True
         piece.append(texts)
         if len(piece) >= rows:
             yield pd.DataFrame(piece, columns=header, dtype=object)
-            piece = []
-    if piece or not count:
+            piece, yielded = [], True
+    if piece or not yielded:  # an empty sheet is one empty piece, as pandas gives it
         yield pd.DataFrame(piece, columns=header, dtype=object)
 
 

@@ -188,3 +188,12 @@ def test_entities_are_refused_by_defusedxml_not_expanded():
         causes.append(error)
         error = error.__cause__ or error.__context__
     assert any(isinstance(e, DefusedXmlException) for e in causes)
+
+
+@pytest.mark.parametrize(
+    "rows", [[], [HEADER], [HEADER, [None] * 4, [None] * 4]], ids=["empty", "header", "blanks"]
+)
+def test_an_empty_sheet_is_an_empty_review_not_an_error(app_client, rows):
+    response = upload(app_client, xlsx_bytes(rows))
+    assert response.status_code == 200, response.text
+    assert response.json()["review"]["rows_in"] == 0
