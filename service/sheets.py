@@ -113,7 +113,7 @@ def sheet_chunks(
 
 
 def _shown(filename: str) -> str:
-    return filename[-80:]
+    return masked_text(filename[-80:])
 
 
 def _csv_chunks(source, filename: str, rows: int, limits: SheetLimits) -> Iterator[pd.DataFrame]:
@@ -208,8 +208,8 @@ def _open_xlsx(data: bytes, filename: str, limits: SheetLimits):
 
 def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[pd.DataFrame]:
     """The first sheet's header and rows, as pd.read_excel would give them (trailing blank
-    rows dropped, a duplicate header mangled as ``name.1``), ``rows`` at a time. Cells
-    right of the last header belong to no column and are not read."""
+    rows dropped, a duplicate header mangled as ``name.1``, a cell right of the last
+    header in a column ``Unnamed: k``, which is reported as ignored), ``rows`` at a time."""
     sheet = book.worksheets[0]
     declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
     if declared_columns > limits.columns:
@@ -219,32 +219,49 @@ def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[
     lines = sheet.iter_rows(values_only=True, max_col=limits.columns + 1)
     header = _header(next(lines, ()), limits)
     ids = [header_field(h) == "id_number" for h in header]
-    width, piece, blanks, count, yielded = len(header), [], 0, 0, False
+    piece, blanks, count, yielded = [], 0, 0, False
     for line in lines:
         count += 1
         if count > limits.rows:
             raise limits.over("rows", count, "at least")
-        texts = [_cell_text(v, ids[i]) for i, v in enumerate(line[:width])]
+        if line[len(header) :].count(None) < len(line) - len(header):  # cells past the header
+            _widen(header, ids, line, limits)
+        texts = [_cell_text(v, ids[i]) for i, v in enumerate(line[: len(header)])]
         if not any(texts):
             blanks += 1  # kept back: only blank rows before a filled one count
             continue
         _check_row(texts, count, limits)
-        if count * width > limits.cells:
-            raise limits.over("cells", count * width, "at least")
-        empty = [""] * width
+        if count * len(header) > limits.cells:
+            raise limits.over("cells", count * len(header), "at least")
         while blanks:  # a long run of blank rows is cut into pieces too
             take = min(blanks, rows - len(piece))
-            piece.extend([empty] * take)
+            piece.extend([[""]] * take)
             blanks -= take
             if len(piece) >= rows:
-                yield pd.DataFrame(piece, columns=header, dtype=object)
+                yield _frame(piece, header)
                 piece, yielded = [], True
         piece.append(texts)
         if len(piece) >= rows:
-            yield pd.DataFrame(piece, columns=header, dtype=object)
+            yield _frame(piece, header)
             piece, yielded = [], True
     if piece or not yielded:  # an empty sheet is one empty piece, as pandas gives it
-        yield pd.DataFrame(piece, columns=header, dtype=object)
+        yield _frame(piece, header)
+
+
+def _widen(header: list[str], ids: list[bool], line: tuple, limits: SheetLimits) -> None:
+    """Columns ``Unnamed: k`` up to the last filled cell of ``line`` (within the limit)."""
+    last = max(i for i, v in enumerate(line) if v is not None) + 1
+    if last > limits.columns:
+        raise limits.over("columns", last, "a row")
+    header += [f"Unnamed: {i}" for i in range(len(header), last)]
+    ids += [False] * (last - len(ids))
+
+
+def _frame(piece: list[list[str]], header: list[str]) -> pd.DataFrame:
+    """Rows as one frame; rows read before the header widened are padded with ''."""
+    n = len(header)
+    rows = [r if len(r) == n else r + [""] * (n - len(r)) for r in piece]
+    return pd.DataFrame(rows, columns=header, dtype=object)
 
 
 def _header(line: tuple, limits: SheetLimits) -> list[str]:

@@ -197,3 +197,19 @@ def test_an_empty_sheet_is_an_empty_review_not_an_error(app_client, rows):
     response = upload(app_client, xlsx_bytes(rows))
     assert response.status_code == 200, response.text
     assert response.json()["review"]["rows_in"] == 0
+
+
+def test_cells_right_of_the_header_are_reported_as_ignored_columns(assessor):
+    from service.review import review
+
+    def stray(sheet):
+        sheet["H3"] = "备注"
+
+    data = xlsx_bytes([HEADER, GOOD_ROW, ["老人", "李四", "", "70"]], stray)
+    pieces = list(sheet_chunks(data, "p.xlsx"))
+    assert list(pieces[0].columns[-4:]) == ["Unnamed: 4", "Unnamed: 5", "Unnamed: 6", "Unnamed: 7"]
+    assert pieces[0].iloc[1, 7] == "备注" and pieces[0].iloc[0, 7] == ""
+    with pytest.raises(SheetTooLarge, match="columns"):
+        list(sheet_chunks(data, "p.xlsx", limits=SheetLimits(columns=6)))
+    result = review(pieces, assessor, township="t", village="v", period="2026Q4")
+    assert "Unnamed: 7" in result.ignored_columns and result.scored == 2
