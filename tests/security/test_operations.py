@@ -164,3 +164,34 @@ def test_unmasking_on_the_command_line_is_on_the_record(tmp_path, monkeypatch):
     printed = CliRunner().invoke(app, ["audit"]).output.splitlines()
     assert [json.loads(line)["action"] for line in printed] == ["upload", "unmask"]
     assert json.loads(printed[1])["key_id"] == "cli"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_audit_trail_is_append_only_in_the_store(backend, tmp_path):
+    from service.audit import events, note
+    from service.store import make_engine, migrate
+
+    if backend == "sqlite":
+        url, cleanup = f"sqlite:///{tmp_path / 'a.db'}", None
+    else:
+        from tests.service.test_store import _admin, _postgres
+
+        url, base, name = _postgres()
+        cleanup = (base, name, _admin)
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        note(engine, ApiKey(sha256=hash_key("x"), role="analyst"), "read", review_id=7, rows=3)
+        assert [(e.action, e.role, e.review_id, e.rows) for e in events(engine)] == [
+            ("read", "analyst", 7, 3)
+        ]
+        for statement in ("UPDATE audit_event SET rows = 0", "DELETE FROM audit_event"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as c:
+                c.execute(sa.text(statement))
+        assert len(events(engine)) == 1
+    finally:
+        engine.dispose()
+        if cleanup:
+            base, name, admin = cleanup
+            admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
