@@ -42,6 +42,7 @@ class SheetLimits:
     cell_chars: int = 2_000
     cells: int = 60_000_000
     uncompressed_bytes: int = 256 * 2**20  # an XLSX's parts, unzipped, together
+    shared_strings_bytes: int = 64 * 2**20  # its shared strings (openpyxl loads them whole)
 
     def over(self, what: str, found: int, where: str = "") -> SheetTooLarge:
         limit = getattr(self, what)
@@ -60,6 +61,7 @@ _UNITS = {
     "cell_chars": "characters in a cell",
     "cells": "cells",
     "uncompressed_bytes": "bytes unzipped",
+    "shared_strings_bytes": "bytes of shared strings unzipped",
 }
 _NAMES = {
     "rows": "LIUSHOU_MAX_REVIEW_ROWS",
@@ -67,6 +69,7 @@ _NAMES = {
     "cell_chars": "characters per cell",
     "cells": "cells per sheet",
     "uncompressed_bytes": "unzipped bytes per XLSX",
+    "shared_strings_bytes": "unzipped bytes of shared strings per XLSX",
 }
 DEFAULT_LIMITS = SheetLimits()
 
@@ -191,9 +194,15 @@ def _open_xlsx(data: bytes, filename: str, limits: SheetLimits):
     directory: no part may unzip past the limit (zip bombs)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
+            parts = archive.infolist()
+        unzipped = sum(info.file_size for info in parts)
         if unzipped > limits.uncompressed_bytes:
             raise limits.over("uncompressed_bytes", unzipped)
+        strings = sum(
+            p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml")
+        )
+        if strings > limits.shared_strings_bytes:
+            raise limits.over("shared_strings_bytes", strings)
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except SheetError:
         raise

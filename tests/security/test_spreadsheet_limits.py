@@ -107,6 +107,16 @@ def test_a_shared_string_of_300_mb_in_a_small_zip_is_refused_unread(app_client):
     _refused(upload(app_client, data), "unzipped bytes per XLSX", 2, started)
 
 
+def test_a_shared_string_table_of_100_mb_is_refused_unread(app_client):
+    started = time.perf_counter()
+    _refused(
+        upload(app_client, _with_shared_string(100 * 2**20)),
+        "unzipped bytes of shared strings per XLSX",
+        2,
+        started,
+    )
+
+
 def test_a_cell_over_the_length_limit_is_refused_and_not_echoed(app_client):
     started = time.perf_counter()
     body = _refused(
