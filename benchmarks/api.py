@@ -9,7 +9,10 @@ case: a 10-year-old living alone, 4 rules, 9 interventions):
 and prints requests/s, p50/p99 and the ratios. Targets (issue 2): scoring ≥ 0.7×
 the echo endpoint, ≥ 1,000 req/s, p99 ≤ 50 ms on a 2-core machine.
 
-    python benchmarks/api.py [--seconds 5] [--concurrency 32]
+    python benchmarks/api.py [--seconds 5] [--concurrency 32] [--log access.jsonl]
+
+Metrics (``/metrics``) and the request-id middleware are always on; ``--log`` also
+writes one JSON access line per request.
 """
 
 import argparse
@@ -38,8 +41,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, log: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "LIUSHOU_LOG_LEVEL": "warning"}
+    if log is not None:  # one JSON access line per request, written to the file
+        env |= {"LIUSHOU_LOG_LEVEL": "info", "LIUSHOU_BENCH_LOG": "1"}
     command = [
         sys.executable,
         "-m",
@@ -56,7 +61,8 @@ def start_server(port: int) -> subprocess.Popen:
         "warning",
         "--no-access-log",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    stderr = log.open("w") if log is not None else None
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr)
     for _ in range(300):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
@@ -118,9 +124,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--log", type=Path, help="serve with JSON access logs into this file")
     args = parser.parse_args()
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, args.log)
     try:
         measured = {name: measure(port, bodies, args) for name, bodies in workloads().items()}
     finally:

@@ -6,6 +6,7 @@
   plain ``def`` route, run in Starlette's threadpool.
 """
 
+import os
 from typing import Annotated
 
 from fastapi import Body, Request, Response
@@ -13,10 +14,13 @@ from fastapi import Body, Request, Response
 from models.assessment import Assessment
 from models.person import Person
 from service.app import create_app
+from service.logs import configure
 from service.render import render
 
 
 def create_bench_app():
+    if os.environ.get("LIUSHOU_BENCH_LOG"):  # benchmarks/api.py --log: JSON access lines on
+        configure("info")
     app = create_app()
 
     @app.post("/bench/echo")

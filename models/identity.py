@@ -4,6 +4,7 @@
 IdentityInfo(number='11010519491231002X', birth_date=datetime.date(1949, 12, 31), sex='female')
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -79,3 +80,41 @@ def mask_id_number(value: str | None) -> str | None:
 def mask_name(name: str | None) -> str | None:
     """Keep the family name: ``王小明`` -> ``王**``."""
     return name[0] + "*" * (len(name) - 1) if name else name
+
+
+_DIGIT_RUN = re.compile(r"\d{11,}[\dXx]?")  # identity numbers (15/18), phone numbers (11)
+_NAME_LIKE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a whole cell of 2-4 Chinese characters
+# The most common family names (about 85 % of people): a 2-4 character cell starting
+# with one is taken for a name; "三天" or "在外" (a mistyped value) is quoted as it is.
+FAMILY_NAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
+    "顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿"
+    "关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华"
+    "喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗"
+    "瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+QUOTE_CHARS = 40
+
+
+def masked_text(text: str) -> str:
+    """``text`` with every run of 11+ digits masked as an identity number is (a second
+    line of defence for messages and logs).
+
+    >>> masked_text("row 3: 11010519491231002X again")
+    'row 3: 110105**********2X again'
+    """
+    return _DIGIT_RUN.sub(lambda m: mask_id_number(m.group()) or "", text)
+
+
+def quoted(text: str) -> str:
+    """A cell's text as an error message may quote it: an identity-number-like run of
+    digits or a name-like cell masked, cut to QUOTE_CHARS characters.
+
+    >>> quoted("王小明"), quoted("三天"), quoted("x" * 50)[-2:]
+    ('王**', '三天', 'x…')
+    """
+    if _NAME_LIKE.match(text) and text[0] in FAMILY_NAMES:
+        return mask_name(text) or ""
+    text = masked_text(text)
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"

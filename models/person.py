@@ -9,11 +9,13 @@ its age at ``assessment_date``.
 ('child', 10)
 """
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -32,9 +34,19 @@ from models.enums import (
 )
 from models.identity import IdentityInfo, parse_id_number
 
-Count = Annotated[int, Field(ge=0, le=100)]
-Months = Annotated[int, Field(ge=0, le=1200, description="months")]
-Money = Annotated[float, Field(ge=0, le=100_000_000, description="元 per year")]
+
+def _not_a_boolean(value):
+    """JSON true/false is no number (pydantic would read true as 1: a one-year-old)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_a_boolean)]
+Float = Annotated[float, BeforeValidator(_not_a_boolean)]
+Count = Annotated[Int, Field(ge=0, le=100)]
+Months = Annotated[Int, Field(ge=0, le=1200, description="months")]
+Money = Annotated[Float, Field(ge=0, le=100_000_000, description="元 per year")]
 MAX_AGE = 130
 
 
@@ -66,7 +78,7 @@ class PersonBase(BaseModel):
     name: Annotated[str, Field(max_length=64)] | None = Field(None, description="personal data")
     sex: Sex | None = None
     birth_date: date | None = None
-    age: Annotated[int, Field(ge=0, le=MAX_AGE)] | None = None
+    age: Annotated[Int, Field(ge=0, le=MAX_AGE)] | None = None
     township: Annotated[str, Field(max_length=64)] | None = Field(None, examples=["寿春镇"])
     village: Annotated[str, Field(max_length=64)] | None = Field(None, examples=["城东村"])
     household_income_per_capita: Money | None = None
@@ -148,9 +160,9 @@ class ChildInput(PersonBase):
     mother_status: ParentStatus | None = None
     parents_informed_village: bool | None = None
     parents_informed_school: bool | None = None
-    parent_contact_per_month: Annotated[int, Field(ge=0, le=1000)] | None = None
+    parent_contact_per_month: Annotated[Int, Field(ge=0, le=1000)] | None = None
     guardian_type: GuardianType | None = None
-    guardian_age: Annotated[int, Field(ge=0, le=MAX_AGE)] | None = None
+    guardian_age: Annotated[Int, Field(ge=0, le=MAX_AGE)] | None = None
     guardian_capacity: Capacity | None = None
     entrusted_agreement: bool | None = None
     guardian_assessed: bool | None = None
@@ -168,7 +180,7 @@ class ChildInput(PersonBase):
     enrolled_in_school: bool | None = None
     dropped_out: bool | None = None
     unexcused_absence_days: (
-        Annotated[int, Field(ge=0, le=31, description="in the last 30 days")] | None
+        Annotated[Int, Field(ge=0, le=31, description="in the last 30 days")] | None
     ) = None
     psychological_concern: bool | None = None
     behavior_problem: bool | None = None
@@ -185,7 +197,7 @@ class ElderInput(PersonBase):
     support_fulfilled: bool | None = None
     support_neglect_months: Months | None = None
     admonished: bool | None = None
-    children_contact_per_month: Annotated[int, Field(ge=0, le=1000)] | None = None
+    children_contact_per_month: Annotated[Int, Field(ge=0, le=1000)] | None = None
     caregiver_entrusted: bool | None = None
     children_informed_village: bool | None = None
     self_care: SelfCare | None = None
@@ -226,9 +238,18 @@ class WomanInput(PersonBase):
 
 
 Person = Annotated[ChildInput | ElderInput | WomanInput, Field(discriminator="category")]
-PERSON_ADAPTER: TypeAdapter[ChildInput | ElderInput | WomanInput] = TypeAdapter(Person)
+# mypy cannot type an Annotated union as TypeAdapter's argument; pydantic documents it
+PERSON_ADAPTER: TypeAdapter[ChildInput | ElderInput | WomanInput] = TypeAdapter(Person)  # type: ignore[arg-type]
 INPUT_MODELS: dict[str, type[PersonBase]] = {
     "child": ChildInput,
     "elder": ElderInput,
     "woman": WomanInput,
 }
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """A validation error's message, never repeating the input (a wrong ``category`` tag
+    would be quoted by pydantic)."""
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        return f"category must be one of {', '.join(INPUT_MODELS)}"
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")

@@ -43,7 +43,10 @@ class ReviewPublic(ReviewBase):
 
 class ReviewRecord(SQLModel, table=True):
     __tablename__ = "review_record"
-    __table_args__ = (Index("ix_review_record_review_level", "review_id", "risk_level"),)
+    __table_args__ = (
+        Index("ix_review_record_review_level", "review_id", "risk_level"),
+        Index("ix_review_record_review_row", "review_id", "row"),  # pages by row (0003)
+    )
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id")
     row: int

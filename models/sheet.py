@@ -24,18 +24,54 @@ from pydantic import ValidationError
 
 from models.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
 from models.fields import inner_type
-from models.person import INPUT_MODELS, PERSON_ADAPTER
+from models.identity import masked_text, quoted
+from models.person import INPUT_MODELS, PERSON_ADAPTER, error_message
 
 NUMERIC_ID_MARK = " [number]"  # set by readers when an identity cell held a number
 HEADER_ROW = 1  # data rows are numbered as in the sheet: the first one is row 2
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S")
 
 
+MAX_REASON = 300  # characters of a stored or shown reason
+
+
 @dataclass
 class Problem:
+    """A sheet problem; ``rows`` > 1 for one problem standing for a run of rows (blank rows).
+
+    The reason never quotes an identity number (masked) and is cut to MAX_REASON."""
+
     row: int
     column: str
     reason: str
+    rows: int = 1
+
+    def __post_init__(self):
+        reason = masked_text(self.reason)
+        self.reason = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+        self.column = self.column[:MAX_REASON]
+
+
+BLANK_ROW = "blank row"
+
+
+def merge_blank_runs(problems: list[Problem]) -> list[Problem]:
+    """Consecutive blank rows as one problem (``rows`` says how many), so that a sheet of
+    millions of empty lines gives one line of report, not millions. Sorted by row."""
+    out: list[Problem] = []
+    for p in problems:
+        last = out[-1] if out else None
+        if (
+            p.reason.startswith(BLANK_ROW)
+            and last is not None
+            and last.reason.startswith(BLANK_ROW)
+            and last.row + last.rows == p.row
+        ):
+            last.rows += p.rows
+            last.reason = f"blank rows {last.row}-{last.row + last.rows - 1} ({last.rows} rows)"
+        else:
+            out.append(p)
+    return out
 
 
 @dataclass
@@ -86,7 +122,7 @@ def read_rows(frame: pd.DataFrame, progress=None) -> SheetRead:
 
 def _read_row(number: int, cells: dict[str, str], result: SheetRead) -> None:
     if not cells:
-        result.rejected.append(Problem(number, "", "blank row"))
+        result.rejected.append(Problem(number, "", BLANK_ROW))
         return
     raw, problems = {}, []
     for name, text in cells.items():
@@ -118,7 +154,7 @@ def _field_of(loc: tuple) -> str:
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return error_message(error)
 
 
 def column_label(name: str) -> str:
@@ -142,7 +178,7 @@ def parse_cell(name: str, text: str) -> Any:
     if kind is bool:
         value = BOOLEAN_WORDS.get(text.lower())
         if value is None:
-            raise ValueError(f"{text!r} is not 是/否 (yes/no)")
+            raise ValueError(f"'{quoted(text)}' is not 是/否 (yes/no)")
         return value
     if kind is int:
         return _whole(text)
@@ -162,13 +198,13 @@ def _number(text: str) -> float:
     try:
         return float(cleaned)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(f"'{quoted(text)}' is not a number") from None
 
 
 def _whole(text: str) -> int:
     number = _number(text)
     if not number.is_integer():
-        raise ValueError(f"{text!r} is not a whole number")
+        raise ValueError(f"'{quoted(text)}' is not a whole number")
     return int(number)
 
 
@@ -178,7 +214,7 @@ def _date(text: str) -> str:
             return datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date (write 2026-11-28)")
+    raise ValueError(f"'{quoted(text)}' is not a date (write 2026-11-28)")
 
 
 def _enum(name: str, kind: type[Enum], text: str) -> str:
@@ -189,7 +225,7 @@ def _enum(name: str, kind: type[Enum], text: str) -> str:
     if text in labels:
         return labels[text]
     allowed = "、".join(list(labels) or sorted(codes))
-    raise ValueError(f"{text!r} is not one of {allowed}")
+    raise ValueError(f"'{quoted(text)}' is not one of {allowed}")
 
 
 _EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with long numbers

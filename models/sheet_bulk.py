@@ -31,6 +31,7 @@ from models.columns import all_fields, header_field
 from models.identity import check_characters
 from models.person import INPUT_MODELS, MAX_AGE
 from models.sheet import (
+    BLANK_ROW,
     HEADER_ROW,
     KINDS,
     Problem,
@@ -122,7 +123,7 @@ def read_table(
     start = first + HEADER_ROW + 1  # the sheet row of this piece's first data row
     table.insert(0, "row", np.flatnonzero(fast) + start)
     problems: list[Problem] = [
-        Problem(int(r) + start, "", "blank row") for r in np.flatnonzero(blank)
+        Problem(int(r) + start, "", BLANK_ROW) for r in np.flatnonzero(blank)
     ]
     more = _per_row(np.flatnonzero(slow), positions, frame, problems, progress, start)
     if len(more):

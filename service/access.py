@@ -6,12 +6,13 @@ and it runs on localhost only (the settings refuse a public host).
 
 import hashlib
 import hmac
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from service.problems import ProblemError
-from service.settings import ApiKey, Settings
+from service.settings import ApiKey, Settings, is_local
 
 OPEN = ApiKey(sha256="0" * 64, role="system")  # the caller when no keys are configured
 
@@ -28,8 +29,36 @@ def _presented(request: Request) -> str | None:
     return key or None
 
 
+def served_locally(scope) -> bool:
+    """Open access answers only a connection made on this machine to a local host, however
+    the server was started (``uvicorn --host 0.0.0.0`` too): the address connected to
+    passes ``is_local`` (the test ``LIUSHOU_HOST`` passes) and the client is a loopback
+    address. A name that is no IP address (a Unix socket, an in-process test transport)
+    is no network peer."""
+    return _passes(scope.get("server"), is_local) and _passes(scope.get("client"), _loopback)
+
+
+def _passes(address, test) -> bool:
+    host = address[0] if address else None
+    try:
+        ipaddress.ip_address(host or "")
+    except ValueError:
+        return True
+    return test(host)
+
+
+def _loopback(host: str) -> bool:
+    return ipaddress.ip_address(host).is_loopback
+
+
 def identify(settings: Settings, request: Request) -> ApiKey:
     if settings.open_access:
+        if not served_locally(request.scope):
+            raise ProblemError(
+                403,
+                "Open access is local only",
+                "no API keys are configured (LIUSHOU_API_KEYS): only localhost is served",
+            )
         return OPEN
     key = _presented(request)
     if key is None:

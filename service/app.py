@@ -3,6 +3,7 @@
 >>> app = create_app()          # rules load and compile in the lifespan
 """
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from importlib.metadata import version as package_version
@@ -10,11 +11,13 @@ from importlib.metadata import version as package_version
 from fastapi import FastAPI
 
 from rules.assess import Assessor
-from service import problems
+from service import metrics, problems
 from service.assessor import build_assessor
 from service.limits import BodySizeLimit
+from service.observe import Observe
 from service.routers import (
     assessments,
+    audit,
     catalog,
     health,
     model,
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         app.state.assessor, app.state.model_error = build_assessor(settings, assessor)
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
+        metrics.MODEL_LOADED.set(app.state.assessor.model is not None)
         if app.state.model_error:
             log.error("model not loaded: %s", app.state.model_error)
         elif app.state.assessor.model is not None:
@@ -55,7 +59,12 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:
-            log.warning("no API keys configured (LIUSHOU_API_KEYS): open access, localhost only")
+            log.warning(
+                "no API keys configured (LIUSHOU_API_KEYS): open access, answering only "
+                "connections from this machine to localhost"
+            )
+        gc.freeze()  # the rules and the model live as long as the process: out of the
+        # collector's sight, so a full collection no longer stalls every request
         yield
         app.state.store.dispose()
 
@@ -74,6 +83,17 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         upload_bytes=settings.max_upload_bytes,
         upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import"),
     )
-    for module in (health, assessments, catalog, model, templates, reviews, simulations, tasks):
+    app.add_middleware(Observe)  # outermost: request id, access log, metrics, last-resort 500
+    for module in (
+        health,
+        assessments,
+        catalog,
+        model,
+        templates,
+        reviews,
+        simulations,
+        tasks,
+        audit,
+    ):
         app.include_router(module.router)
     return app

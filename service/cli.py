@@ -49,6 +49,14 @@ def keys_hash(key: str = typer.Argument(..., help="the secret key a caller will 
     typer.echo(hash_key(key))
 
 
+@keys_app.command("secret")
+def keys_secret() -> None:
+    """Print a new random LIUSHOU_PERSON_KEY_SECRET (32 random bytes, URL-safe base64)."""
+    import secrets
+
+    typer.echo(secrets.token_urlsafe(32))
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="default: LIUSHOU_HOST or 127.0.0.1"),
@@ -56,20 +64,33 @@ def serve(
     workers: int = typer.Option(None, help="processes; each compiles the rules at start-up"),
 ) -> None:
     """Start the HTTP API (uvicorn)."""
+    import os
+
     import uvicorn
 
     from service.logs import configure
     from service.settings import get_settings
 
-    settings = get_settings()
+    # The options become the settings the workers read, and go through the same checks
+    # (a public host without API keys is refused, whichever way it was given).
+    given = {"HOST": host, "PORT": port, "WORKERS": workers}
+    os.environ.update({f"LIUSHOU_{k}": str(v) for k, v in given.items() if v is not None})
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # the messages only: the input may hold a secret
+        for error in exc.errors():
+            typer.echo(f"serve: refused: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
     configure(settings.log_level)
     uvicorn.run(
         "service.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
         log_level=settings.log_level,
-        log_config=None,
+        log_config=None,  # service.logs, configured in every worker (service.main)
+        access_log=False,  # service.logs writes one JSON line per request instead
     )
 
 
@@ -154,14 +175,15 @@ def review_command(
     from service.report_xlsx import write_report
     from service.review import review
     from service.settings import Settings
-    from service.sheets import SheetError, count_rows, load_sheet, sheet_chunks
+    from service.sheets import SheetError, count_rows, sheet_chunks
 
+    settings = Settings()  # read now, not cached: the environment of this command
     try:
-        chunks = sheet_chunks(file, file.name)  # a CSV is read from the file, in pieces
+        chunks = sheet_chunks(file, file.name)  # in pieces, within the sheet limits
         length = count_rows(file, file.name)
-        if length is None:  # an XLSX is read whole
-            chunks = [load_sheet(file.read_bytes(), file.name)]
-            length = len(chunks[0])
+        if length is None:  # an XLSX: its pieces first, to know the length
+            chunks = list(chunks)
+            length = sum(map(len, chunks))
         with typer.progressbar(length=length, label="reading rows", file=sys.stderr) as bar:
             result = review(
                 chunks,
@@ -174,7 +196,7 @@ def review_command(
     except (SheetError, ValueError) as exc:
         typer.echo(f"review: {exc}", err=True)
         raise typer.Exit(2) from None
-    changes = _store(result, Settings()) if store else None  # this command's environment
+    changes = _store(result, settings, show_personal) if store else None
     data = from_result(result, show_personal=show_personal, changes=changes)
     write_report(data, out)
     if html:
@@ -183,8 +205,9 @@ def review_command(
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
 
 
-def _store(result, settings):
+def _store(result, settings, show_personal: bool):
     from rules.loader import load_ruleset
+    from service.audit import note
     from service.store import make_engine, migrate, save_review
     from service.task_store import TaskCounts
 
@@ -193,12 +216,34 @@ def _store(result, settings):
     secret = settings.person_key_secret.get_secret_value().encode()
     ruleset = load_ruleset(settings.rules_dir or DATA_DIR)
     tasks = TaskCounts()
-    _, changes = save_review(engine, result, ruleset, secret, task_counts=tasks)
+    review, changes = save_review(engine, result, ruleset, secret, task_counts=tasks)
     typer.echo(
         f"tasks: {tasks.created} created, {tasks.carried_over} carried over, "
         f"{tasks.resolved_by_review} resolved by this review (liushou tasks list)"
     )
+    note(engine, None, "upload", review_id=review.id, rows=result.rows_in, route="liushou review")
+    if show_personal:  # unmasked on this machine: on the record
+        note(
+            engine, None, "unmask", review_id=review.id, rows=result.scored, route="liushou review"
+        )
     return changes
+
+
+@app.command("audit")
+def audit_command(
+    after: int = typer.Option(0, help="list the events after this id"),
+    limit: int = typer.Option(100, min=1, max=10_000, help="how many"),
+    review: int | None = typer.Option(None, help="only this review's events"),
+) -> None:
+    """Print the audit trail of LIUSHOU_DATABASE_URL, one JSON line per event."""
+    from service.audit import events
+    from service.settings import Settings
+    from service.store import make_engine, migrate
+
+    engine = make_engine(Settings().database_url)
+    migrate(engine)
+    for event in events(engine, after=after, limit=limit, review_id=review):
+        typer.echo(event.model_dump_json())
 
 
 DEFAULT_CASES = [Path("tests/cases"), Path("fixtures/scenarios")]

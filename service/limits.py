@@ -17,14 +17,16 @@ class BodySizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = self.upload_bytes if scope["path"] in self.upload_paths else self.max_bytes
-        return await self._limited(scope, receive, send, limit)
+        upload = scope["path"] in self.upload_paths
+        limit = self.upload_bytes if upload else self.max_bytes
+        name = "LIUSHOU_MAX_UPLOAD_BYTES" if upload else "LIUSHOU_MAX_BODY_BYTES"
+        return await self._limited(scope, receive, send, limit, name)
 
-    async def _limited(self, scope, receive, send, limit: int):
+    async def _limited(self, scope, receive, send, limit: int, name: str):
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > limit:
-                return await self._reject(send, limit)
+                return await self._reject(send, limit, name)
             return await self.app(scope, receive, send)
         messages, size = [], 0
         while True:
@@ -34,7 +36,7 @@ class BodySizeLimit:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                return await self._reject(send, limit)
+                return await self._reject(send, limit, name)
             if not message.get("more_body", False):
                 break
 
@@ -43,14 +45,13 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send, limit: int):
+    async def _reject(self, send, limit: int, name: str):
         body = json.dumps(
             {
                 "type": "about:blank",
                 "title": "Request body too large",
                 "status": 413,
-                "detail": f"the request body is over the limit of {limit} bytes "
-                "(LIUSHOU_MAX_BODY_BYTES)",
+                "detail": f"the request body is over the limit of {limit} bytes ({name})",
                 "limit_bytes": limit,
             }
         ).encode()

@@ -3,6 +3,7 @@
 Input values are never echoed back in field errors: they may be personal data.
 """
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -10,9 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from models.person import INPUT_MODELS
+from models.person import INPUT_MODELS, error_message
 from rules.errors import EngineError, did_you_mean
 
 PROBLEM_TYPE = "application/problem+json"
@@ -66,17 +68,34 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
 
 
+MAX_FIELD_ERRORS = 20  # per record: the rest are counted, not listed
+MAX_SUGGESTIONS = 3  # "Did you mean …?" for the first few unknown fields only
+MAX_MESSAGE = 300  # characters of a message
+
+
 def field_errors(errors: list[dict], prefix: tuple = ()) -> list[dict]:
-    """Pydantic errors as ``{"loc", "msg", "type"}``; a bad ``category`` tag names ``category``."""
-    out = []
-    for error in errors:
-        loc = list(prefix) + [str(part) for part in error.get("loc", ())]
-        if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+    """Pydantic errors as ``{"loc", "msg", "type"}``; a bad ``category`` tag names ``category``.
+
+    At most MAX_FIELD_ERRORS, then one saying how many more: reporting costs little
+    however many unknown keys a body holds. No message repeats the input."""
+    out, suggested = [], 0
+    for error in errors[:MAX_FIELD_ERRORS]:
+        loc = list(prefix) + [str(part)[:64] for part in error.get("loc", ())]
+        kind = error.get("type", "value_error")
+        msg = error_message(error)
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
             loc.append("category")
-        msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        if error.get("type") == "extra_forbidden":
-            msg = f"unknown field `{loc[-1]}`.{_suggest(loc)}"
-        out.append({"loc": loc, "msg": msg, "type": error.get("type", "value_error")})
+        if kind == "extra_forbidden":
+            suggested += 1
+            msg = f"unknown field `{loc[-1]}`." + (
+                _suggest(loc) if suggested <= MAX_SUGGESTIONS else ""
+            )
+        out.append({"loc": loc, "msg": msg[:MAX_MESSAGE], "type": kind})
+    if len(errors) > MAX_FIELD_ERRORS:
+        more = len(errors) - MAX_FIELD_ERRORS
+        out.append(
+            {"loc": list(prefix), "msg": f"and {more} more error(s)", "type": "too_many_errors"}
+        )
     return out
 
 
@@ -89,8 +108,11 @@ def _suggest(loc: list[str]) -> str:
 class ProblemError(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str = "", **extra):
+    def __init__(
+        self, status: int, title: str, detail: str = "", headers: dict | None = None, **extra
+    ):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
 
 def install(app: FastAPI) -> None:
@@ -109,11 +131,39 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError):
-        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+        response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+        response.headers.update(exc.headers)
+        return response
+
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, _database_down)
 
     @app.exception_handler(EngineError)
     async def _engine(request: Request, exc: EngineError):
         return problem(500, "Rules engine failure", "the assessment could not be computed")
+
+
+# The database cannot be reached or is busy: say so, and when to try again. (An
+# IntegrityError or a ProgrammingError is a bug, not an outage: those stay 500s.)
+DATABASE_DOWN = (
+    db_errors.OperationalError,
+    db_errors.InterfaceError,
+    db_errors.DisconnectionError,
+    db_errors.TimeoutError,
+)
+RETRY_AFTER_S = 5
+
+
+async def _database_down(request: Request, exc: Exception):
+    from service import metrics
+
+    metrics.DATABASE_ERRORS.inc()
+    logging.getLogger("liushou.store").error("database unavailable: %s", type(exc).__name__)
+    response = problem(
+        503, "Database unavailable", "the review store cannot be reached; try again shortly"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def _title(status: int) -> str:

@@ -18,8 +18,9 @@ CHANGE_ZH = {
 def write_report(data: ReportData, path_or_buffer) -> None:
     """Write the four sheets, to a file or into a buffer. The lists are cut at the
     report_data limits, so memory stays bounded without constant_memory mode (which
-    writes a third slower); identifiers are never turned into links."""
-    options = {"strings_to_urls": False}
+    writes a third slower); every text is written as text: identifiers never become
+    links, and a cell reading ``=HYPERLINK(…)`` never becomes a live formula."""
+    options = {"strings_to_urls": False, "strings_to_formulas": False}
     if not isinstance(path_or_buffer, str | PathLike):
         options["in_memory"] = True
     book = xlsxwriter.Workbook(path_or_buffer, options)

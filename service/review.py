@@ -16,7 +16,7 @@ import pandas as pd
 
 from models.identity import mask_id_number, mask_name
 from models.quality import Quality, check_quality, split_duplicates
-from models.sheet import Problem
+from models.sheet import Problem, merge_blank_runs
 from models.sheet_bulk import read_table
 from rules.adapter import release_free_memory
 from rules.assess_bulk import Assessed, assess_table
@@ -44,6 +44,11 @@ class ReviewResult:
     @property
     def scored(self) -> int:
         return len(self.people)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Rows rejected (a problem can stand for a run of blank rows)."""
+        return sum(p.rows for p in self.rejected)
 
     @cached_property
     def levels(self) -> np.ndarray:
@@ -79,7 +84,7 @@ class ReviewResult:
         return {
             "rows_in": self.rows_in,
             "scored": self.scored,
-            "rejected": len(self.rejected),
+            "rejected": self.rejected_rows,
             **{name: int(levels.get(name, 0)) for name in ("critical", "high", "medium", "low")},
         }
 
@@ -102,7 +107,7 @@ def review(
         rows_in += read.rows_in
         people.append(read.table[PEOPLE_COLUMNS])
         facts.append(fact_table(read.table, assessor.ruleset))
-        rejected += read.rejected
+        rejected[-1:] = merge_blank_runs(rejected[-1:] + read.rejected)  # blank runs: one each
         ignored = ignored or read.ignored_columns
         del read
         release_free_memory()  # each piece's cells are garbage now
@@ -134,5 +139,5 @@ def review(
     gaps = [(rows[i], fields[assessed.pattern[i]]) for i in chosen]
     bounds = category_ages(assessor.ruleset.values)
     result.quality = check_quality(kept, rejected, duplicates, gaps, bounds)
-    assert result.rows_in == result.scored + len(result.rejected), "a row was lost"
+    assert result.rows_in == result.scored + result.rejected_rows, "a row was lost"
     return result

@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 DEV_PERSON_KEY_SECRET = "liushou-development-only"
+# Values seen in examples and tutorials: refused as secrets in production.
+KNOWN_SECRETS = {"changeme", "secret", "password", "development", "test", "liushou"}
+MIN_SECRET_BYTES = 32
+HOW = "liushou keys secret"  # prints a strong one
 ROLES = ("system", "village", "analyst", "department")
 
 
@@ -52,6 +56,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="request body limit (413 above)")
     max_upload_bytes: int = Field(50 * 2**20, ge=1024, description="spreadsheet upload limit")
     max_batch_records: int = Field(1000, ge=1, description="records per batch (413 above)")
+    max_review_rows: int = Field(
+        200_000, ge=1, description="data rows per spreadsheet uploaded to the API (413 above)"
+    )
     max_simulation_records: int = Field(
         100_000, ge=1, description="inline persons per simulation (413 above)"
     )
@@ -71,23 +78,58 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _safe_outside_development(self):
-        public = self.host not in LOCAL_HOSTS
-        if self.environment == "production" and public and self.log_level == "debug":
+        production = self.environment == "production"
+        if production and not is_local(self.host) and self.log_level == "debug":
             raise ValueError("LIUSHOU_LOG_LEVEL=debug is refused in production on a public host")
-        if self.environment == "production" and (
-            self.person_key_secret.get_secret_value() == DEV_PERSON_KEY_SECRET
-        ):
-            raise ValueError("set LIUSHOU_PERSON_KEY_SECRET in production")
-        if public and not self.api_keys:
+        if production:
+            weak = weak_secret(self.person_key_secret.get_secret_value())
+            if weak:
+                raise ValueError(f"LIUSHOU_PERSON_KEY_SECRET is refused in production: {weak}")
+        if production and not self.api_keys:
             raise ValueError(
-                "no API keys configured (LIUSHOU_API_KEYS): the service runs open only on "
-                f"localhost, not on {self.host}"
+                "no API keys configured (LIUSHOU_API_KEYS): open access is refused in production"
             )
+        check_open_host(self.host, self.open_access)
         return self
 
     @property
     def open_access(self) -> bool:
         return not self.api_keys
+
+
+def is_local(host: str) -> bool:
+    """The one test of "localhost" for open access: the configured host and every
+    request's addresses (``service.access``) go through it."""
+    return host in LOCAL_HOSTS
+
+
+def check_open_host(host: str, open_access: bool) -> None:
+    """Refuse to serve without keys on anything but localhost (``liushou serve --host``,
+    ``LIUSHOU_HOST`` and ``Settings(host=...)`` all come here)."""
+    if open_access and not is_local(host):
+        raise ValueError(
+            "no API keys configured (LIUSHOU_API_KEYS): the service runs open only on "
+            f"localhost ({', '.join(sorted(LOCAL_HOSTS))}), not on {host}"
+        )
+
+
+def weak_secret(secret: str) -> str | None:
+    """Why ``secret`` is too weak for the person-key HMAC in production, or None.
+
+    >>> weak_secret("x")
+    'it is 1 bytes; use at least 32 random bytes (liushou keys secret)'
+    >>> weak_secret("liushou-development-only ") is not None
+    True
+    """
+    folded = "".join(secret.split()).lower()
+    if DEV_PERSON_KEY_SECRET in folded or folded in KNOWN_SECRETS:
+        return "it is a known (development or example) value"
+    size = len(secret.encode())
+    if size < MIN_SECRET_BYTES:
+        return f"it is {size} bytes; use at least {MIN_SECRET_BYTES} random bytes ({HOW})"
+    if len(set(secret)) < 16:
+        return f"it repeats too few characters to be random ({HOW})"
+    return None
 
 
 @lru_cache

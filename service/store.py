@@ -16,17 +16,44 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
 from models.changes import RECORD_COLUMNS, Changes, compare
-from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewRecord
+from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewProblem, ReviewRecord
 from rules.adapter import release_free_memory
 from service import facts_blob
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another writer
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: a database that is gone is a 503 soon, not a hang
+
+
 def make_engine(url: str) -> Engine:
+    """SQLite in WAL mode (readers never block the writer, nor it them) with a busy
+    timeout; PostgreSQL with connections checked before use (the service recovers by
+    itself when the database comes back)."""
     if url.startswith("sqlite"):
-        return create_engine(url, connect_args={"check_same_thread": False})
-    return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+    )
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # stays "memory" for an in-memory database
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (``/readyz``); raises SQLAlchemy's error if down."""
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
 
 
 def migrate(engine: Engine) -> None:
@@ -176,12 +203,24 @@ def _bulk(connection, table: str, columns: tuple[str, ...], rows) -> None:
     driver.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
-def records_of(session: Session, review_id: int, level: str | None = None) -> list[ReviewRecord]:
-    """A review's records in row order, each with its pattern's lists filled in."""
+def records_of(
+    session: Session,
+    review_id: int,
+    level: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> list[ReviewRecord]:
+    """A review's records in row order, each with its pattern's lists filled in: all of
+    them, or ``limit`` after sheet row ``after`` (a page: a short read)."""
     statement = select(ReviewRecord).where(ReviewRecord.review_id == review_id)
     if level:
         statement = statement.where(ReviewRecord.risk_level == level)
-    records = list(session.exec(statement.order_by(ReviewRecord.row)))
+    if after:
+        statement = statement.where(ReviewRecord.row > after)
+    statement = statement.order_by(ReviewRecord.row)
+    if limit is not None:
+        statement = statement.limit(limit)
+    records = list(session.exec(statement))
     patterns = {
         p.pattern: p
         for p in session.exec(select(ReviewPattern).where(ReviewPattern.review_id == review_id))
@@ -194,6 +233,19 @@ def records_of(session: Session, review_id: int, level: str | None = None) -> li
             record.data_gaps = shared.data_gaps
         session.expunge(record)  # filled in for reading, never written back
     return records
+
+
+def problems_of(
+    session: Session, review_id: int, after: int = 0, limit: int = 1000
+) -> list[ReviewProblem]:
+    """``limit`` of a review's data problems after problem id ``after``, in id order."""
+    statement = (
+        select(ReviewProblem)
+        .where(ReviewProblem.review_id == review_id, ReviewProblem.id > after)
+        .order_by(ReviewProblem.id)
+        .limit(limit)
+    )
+    return list(session.exec(statement))
 
 
 def record_columns(session: Session, review_id: int) -> pd.DataFrame:

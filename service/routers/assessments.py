@@ -5,17 +5,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from models.assessment import Assessment
 from models.examples import examples
 from models.person import Person
+from service import metrics
 from service.access import authorize
 from service.batch import BatchResult, score_records
 from service.deps import AssessorDep, SettingsDep
 from service.problems import ProblemError
 from service.render import render
+from service.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"], route_class=StrictJSONRoute)
 log = logging.getLogger("liushou.assessments")
 
 _EXAMPLES = {
@@ -49,6 +52,7 @@ async def assess_one(
     # than through a dependency; serialised once (pydantic-core), not re-validated.
     authorize(request, "system")
     data = request.app.state.assessor.assess_data(person)
+    metrics.count_assessment(data["category"], data["risk_level"])
     log.info(
         "assessed category=%s level=%s rules=%d",
         data["category"],
@@ -81,7 +85,7 @@ async def assess_batch(
     assessor: AssessorDep,
     settings: SettingsDep,
     request: Request,
-) -> BatchResult:
+) -> Response:
     authorize(request, "system")
     limit = settings.max_batch_records
     if len(body.records) > limit:
@@ -92,8 +96,18 @@ async def assess_batch(
             "(LIUSHOU_MAX_BATCH_RECORDS)",
             limit_records=limit,
         )
-    result = score_records(body.records, assessor)
+    # scored and serialised in a worker thread: a batch of 1,000 must not hold up
+    # health checks and other requests (FastAPI would re-validate the result in the loop)
+    result, body_json = await run_in_threadpool(_scored_json, body.records, assessor)
     log.info(
         "batch received=%d scored=%d rejected=%d", result.received, result.scored, result.rejected
     )
-    return result
+    return Response(body_json, media_type="application/json")
+
+
+def _scored_json(records: list, assessor) -> tuple[BatchResult, bytes]:
+    result = score_records(records, assessor)
+    for item in result.results:
+        if item.assessment is not None:
+            metrics.count_assessment(item.assessment.category, str(item.assessment.risk_level))
+    return result, result.model_dump_json().encode()

@@ -1,8 +1,11 @@
 """Liveness and readiness."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from service.problems import ProblemError
+from service import metrics
+from service.problems import DATABASE_DOWN, RETRY_AFTER_S, ProblemError
+from service.store import ping
 
 router = APIRouter(tags=["health"])
 
@@ -12,7 +15,9 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: rules compiled (and the model loaded, if configured)")
+@router.get(
+    "/readyz", summary="Readiness: rules compiled, the database answering, the model loaded if set"
+)
 async def readyz(request: Request) -> dict:
     assessor = getattr(request.app.state, "assessor", None)
     if assessor is None:
@@ -20,9 +25,25 @@ async def readyz(request: Request) -> dict:
     model_error = getattr(request.app.state, "model_error", None)
     if model_error:
         raise ProblemError(503, "Not ready", f"the configured model is not loaded: {model_error}")
+    try:
+        await run_in_threadpool(ping, request.app.state.store)
+    except DATABASE_DOWN as exc:
+        metrics.DATABASE_ERRORS.inc()
+        raise ProblemError(
+            503,
+            "Not ready",
+            f"the database does not answer ({type(exc).__name__})",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        ) from None
     return {
         "status": "ready",
         "rules": len(assessor.ruleset.rules),
         "sha256": assessor.ref["sha256"],
         "model_version": assessor.model.version if assessor.model else None,
     }
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def get_metrics() -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -4,23 +4,31 @@ import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session, select
 
 from models.review_tables import Review, ReviewProblem, ReviewPublic
+from service import metrics
 from service.access import ReviewCaller, may_see
+from service.audit import note
+from service.export import EXPORT_TYPES, export_lines
 from service.problems import ProblemError
 from service.report_data import from_store
 from service.report_html import render_html
 from service.report_xlsx import write_report
 from service.review import review as run_review
 from service.routers.templates import XLSX
-from service.sheets import SheetError, sheet_chunks
-from service.store import changes_since_previous, records_of, save_review
+from service.sheets import SheetError, SheetLimits, SheetTooLarge, sheet_chunks
+from service.store import changes_since_previous, problems_of, records_of, save_review
 from service.task_store import TaskCounts
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 Level = Literal["low", "medium", "high", "critical"]
 ReviewId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the review's id")]
+MAX_PAGE = 1000  # records or problems per page
+REJECTED_SHOWN = 100  # rejected rows in the upload's answer; the rest: /problems
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most {MAX_PAGE}")]
+After = Annotated[int, Query(ge=0, le=2**31 - 1, description="the cursor of the previous page")]
 
 
 def _visible(request: Request, caller, review_id: int) -> Review:
@@ -43,11 +51,16 @@ def create_review(
     if not may_see(caller, township, village):
         raise ProblemError(403, "Not your village", "a village key reviews its own village only")
     state = request.app.state
+    limits = SheetLimits(rows=state.settings.max_review_rows)
     try:
-        chunks = sheet_chunks(file.file.read(), file.filename or "upload")
+        chunks = sheet_chunks(file.file.read(), file.filename or "upload", limits=limits)
         result = run_review(
             chunks, state.assessor, township=township, village=village, period=period
         )
+    except SheetTooLarge as exc:
+        raise ProblemError(
+            413, "Spreadsheet too large", str(exc), limit=exc.limit, limit_value=exc.value
+        ) from None
     except SheetError as exc:
         raise ProblemError(422, "Unreadable spreadsheet", str(exc)) from None
     secret = state.settings.person_key_secret.get_secret_value().encode()
@@ -55,14 +68,36 @@ def create_review(
     review, changes = save_review(
         state.store, result, state.assessor.ruleset, secret, task_counts=tasks
     )
+    _count(result)
+    note(
+        state.store,
+        caller,
+        "upload",
+        review_id=review.id,
+        rows=result.rows_in,
+        route="POST /v1/reviews",
+    )
     return {
         "review": ReviewPublic.model_validate(review, from_attributes=True).model_dump(mode="json"),
         "changes": changes.counts(),
         "tasks": vars(tasks),
         "rejected_rows": [
-            {"row": p.row, "column": p.column, "reason": p.reason} for p in result.rejected
+            {"row": p.row, "column": p.column, "reason": p.reason}
+            for p in result.rejected[:REJECTED_SHOWN]
         ],
+        "rejected_rows_listed": min(len(result.rejected), REJECTED_SHOWN),
+        "problems": f"/v1/reviews/{review.id}/problems",
     }
+
+
+def _count(result) -> None:
+    metrics.REVIEW_ROWS.labels(outcome="scored").inc(result.scored)
+    metrics.REVIEW_ROWS.labels(outcome="rejected").inc(result.rejected_rows)
+    people = result.people
+    if len(people):
+        levels = people.assign(level=result.levels).groupby(["category", "level"]).size()
+        for (category, level), n in levels.items():
+            metrics.count_assessment(category, level, int(n))
 
 
 @router.get("/{review_id}", summary="A review's summary")
@@ -70,17 +105,92 @@ def get_review(review_id: ReviewId, request: Request, caller: ReviewCaller) -> R
     return ReviewPublic.model_validate(_visible(request, caller, review_id), from_attributes=True)
 
 
-@router.get("/{review_id}/records", summary="The scored records (masked), optionally of one level")
+@router.get(
+    "/{review_id}/records",
+    summary="A page of the scored records (masked), optionally of one level",
+    description=f"At most {MAX_PAGE} records, in sheet row order. When there are more, the "
+    "`Link` header (rel=next) and `X-Next-After` give the cursor of the next page "
+    "(`after`); the whole review streams from `/records.csv` or `/records.ndjson`.",
+)
 def get_records(
     review_id: ReviewId,
     request: Request,
+    response: Response,
     caller: ReviewCaller,
     level: Annotated[Level | None, Query()] = None,
+    limit: Limit = MAX_PAGE,
+    after: After = 0,
 ) -> list[dict]:
     _visible(request, caller, review_id)
     with Session(request.app.state.store) as session:
-        records = records_of(session, review_id, level)
+        records = records_of(session, review_id, level, after=after, limit=limit + 1)
+    more, records = len(records) > limit, records[:limit]
+    if more:
+        cursor = records[-1].row
+        query = f"limit={limit}&after={cursor}" + (f"&level={level}" if level else "")
+        response.headers["Link"] = f'</v1/reviews/{review_id}/records?{query}>; rel="next"'
+        response.headers["X-Next-After"] = str(cursor)
+    note(
+        request.app.state.store,
+        caller,
+        "read",
+        review_id=review_id,
+        rows=len(records),
+        route="GET /v1/reviews/{review_id}/records",
+    )
     return [r.model_dump(exclude={"id", "review_id"}) for r in records]
+
+
+@router.get(
+    "/{review_id}/records.{kind}",
+    summary="Every scored record (masked), streamed as CSV or NDJSON",
+    response_class=StreamingResponse,
+    responses={200: {"content": {t: {} for t in EXPORT_TYPES.values()}}},
+)
+def export_records(
+    review_id: ReviewId,
+    kind: Annotated[Literal["csv", "ndjson"], Path(description="csv or ndjson")],
+    request: Request,
+    caller: ReviewCaller,
+) -> StreamingResponse:
+    review = _visible(request, caller, review_id)
+    note(
+        request.app.state.store,
+        caller,
+        "export",
+        review_id=review_id,
+        rows=review.scored,
+        route="GET /v1/reviews/{review_id}/records.{kind}",
+    )
+    return StreamingResponse(
+        export_lines(request.app.state.store, review_id, kind),
+        media_type=EXPORT_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="review-{review_id}.{kind}"'},
+    )
+
+
+@router.get("/{review_id}/problems", summary="A page of the review's data problems")
+def get_problems(
+    review_id: ReviewId,
+    request: Request,
+    response: Response,
+    caller: ReviewCaller,
+    limit: Limit = MAX_PAGE,
+    after: After = 0,
+) -> list[dict]:
+    _visible(request, caller, review_id)
+    with Session(request.app.state.store) as session:
+        problems = problems_of(session, review_id, after=after, limit=limit + 1)
+    more, problems = len(problems) > limit, problems[:limit]
+    if more:
+        cursor = problems[-1].id
+        link = f"/v1/reviews/{review_id}/problems?limit={limit}&after={cursor}"
+        response.headers["Link"] = f'<{link}>; rel="next"'
+        response.headers["X-Next-After"] = str(cursor)
+    return [
+        {"id": p.id, "kind": p.kind, "row": p.row, "column": p.column, "reason": p.reason}
+        for p in problems
+    ]
 
 
 @router.get(
@@ -138,6 +248,13 @@ def _report_data(request: Request, caller, review_id: int):
 def get_report_xlsx(review_id: ReviewId, request: Request, caller: ReviewCaller) -> Response:
     buffer = io.BytesIO()
     write_report(_report_data(request, caller, review_id), buffer)
+    note(
+        request.app.state.store,
+        caller,
+        "report",
+        review_id=review_id,
+        route="GET /v1/reviews/{review_id}/report.xlsx",
+    )
     return Response(buffer.getvalue(), media_type=XLSX)
 
 
@@ -148,4 +265,12 @@ def get_report_xlsx(review_id: ReviewId, request: Request, caller: ReviewCaller)
     responses={200: {"content": {"text/html": {}}}},
 )
 def get_report_html(review_id: ReviewId, request: Request, caller: ReviewCaller) -> Response:
-    return Response(render_html(_report_data(request, caller, review_id)), media_type="text/html")
+    page = render_html(_report_data(request, caller, review_id))
+    note(
+        request.app.state.store,
+        caller,
+        "report",
+        review_id=review_id,
+        route="GET /v1/reviews/{review_id}/report.html",
+    )
+    return Response(page, media_type="text/html")

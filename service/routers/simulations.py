@@ -20,8 +20,9 @@ from models.review_tables import Review
 from service.access import may_see, requires
 from service.problems import ProblemError, field_errors
 from service.store import facts_of, records_of
+from service.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/v1", tags=["simulations"])
+router = APIRouter(prefix="/v1", tags=["simulations"], route_class=StrictJSONRoute)
 AnalystCaller = Annotated[Any, requires("analyst", "system")]
 
 

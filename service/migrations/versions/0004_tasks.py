@@ -11,7 +11,7 @@
 - ``task_event``: every change of a task (who, when, from, to, note).
 
 Revision ID: 0004
-Revises: 0002 (re-chained after 0003 when merged)
+Revises: 0003
 """
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 
 ACTIVE = "status IN ('open', 'in_progress')"
 CRITICAL = f"{ACTIVE} AND risk_level = 'critical'"
