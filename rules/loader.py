@@ -348,6 +348,8 @@ def period_groups(ruleset: RuleSet, days) -> list[tuple[date, np.ndarray]]:
     [(datetime.date(2016, 9, 6), array([0])), (datetime.date(2026, 1, 1), array([1]))]
     """
     days = np.asarray(days, dtype="datetime64[D]")
+    if len(days) == 0:  # no rows: one empty group, so that callers need no special case
+        return [(ruleset.period_of(ruleset.as_of), np.arange(0))]
     starts = np.array(ruleset.periods, dtype="datetime64[D]")
     index = np.searchsorted(starts, days, side="right") - 1
     if len(index) and index.min() < 0:

@@ -204,3 +204,27 @@ def test_distinct_days_cost_no_memory(dated):
     assert len(ruleset._by_period) <= len(ruleset.periods)
     assert len(dated._templates_by_period) <= len(ruleset.periods)
     assert len(dated.engine._engines) <= len(ruleset.periods)
+
+
+def test_no_rows_are_one_empty_group(dated):
+    """An empty sheet (every row rejected) still gives facts and assessments: no rows."""
+    import numpy as np
+
+    from rules.assess_bulk import assess_table
+    from rules.fact_table import fact_table
+
+    ((start, rows),) = period_groups(dated.ruleset, [])
+    assert len(rows) == 0 and start == dated.ruleset.period_of(dated.ruleset.as_of)
+    empty = pd.DataFrame({"category": [], "assessment_date": [], "age": []}, dtype=object)
+    for name in (
+        "household_income_per_capita",
+        "annual_income",
+        "children_count",
+        "children_away_count",
+        "last_health_check",
+        "husband_migrant",
+    ):
+        empty[name] = pd.Series([], dtype=object)
+    facts = fact_table(empty, dated.ruleset)
+    assessed = assess_table(dated.ruleset, facts, np.array([], dtype="datetime64[D]"))
+    assert len(facts) == 0 and len(assessed.pattern) == 0 and assessed.patterns == []
