@@ -2,12 +2,16 @@
 field, built here from the rule data (not from the code under test); and the optional
 model's block on every path, with a stand-in scorer (no training)."""
 
+import dataclasses
+
 import numpy as np
 
+from fixtures.generate import generate
 from models.assessment import Assessment
 from models.enums import RiskLevel
 from models.person import PERSON_ADAPTER
 from models.sheet_bulk import persons_table
+from rules.adapter import DurableEngine
 from rules.assess import Assessor
 from rules.assess_bulk import assess_table
 from rules.fact_table import fact_table
@@ -125,6 +129,7 @@ def expected_elder(ruleset) -> dict:
 
 
 def test_one_whole_assessment_every_field(assessor):
+    assessor = Assessor(assessor.ruleset, assessor.engine)  # built in this test (for mutmut)
     person = PERSON_ADAPTER.validate_python(ELDER)
     expected = expected_elder(assessor.ruleset)
     for data in (assessor.assess_data(person), assessor.assess_many([person])[0]):
@@ -184,3 +189,111 @@ def test_assess_table_with_the_model(assessor):
     assert plain.model is None and plain.level.tolist() == [RiskLevel.medium] * 2 + [
         RiskLevel.critical
     ]
+
+
+def test_more_than_64_rules_take_two_key_words(assessor):
+    """With over 64 rules a person's key is two words (the np.unique branches of
+    rules.vectorized and rules.assess_bulk); the table path must still equal the
+    per-person one. The copies come first, so the second word holds the last rules
+    alone, not copies of bits the first word already has."""
+    ruleset = assessor.ruleset
+    copies = [dataclasses.replace(r, id=f"{r.id}.copy") for r in ruleset.rules[:10]]
+    wide = dataclasses.replace(ruleset, rules=[*copies, *ruleset.rules])
+    assert len(wide.rules) > 64
+    wide_assessor = Assessor(wide, DurableEngine.from_ruleset(wide))
+    persons = [PERSON_ADAPTER.validate_python(p) for p in generate(600, seed=64)]
+    expected = wide_assessor.assess_many(persons)
+    assessed = assess_table(wide_assessor, fact_table(persons_table(persons), wide.values))
+    assert assessed.patterns and len(assessed.patterns) < len(persons)
+    copied = 0
+    for i, one in enumerate(expected):
+        pattern = assessed.patterns[assessed.pattern[i]]
+        assert (pattern.category, assessed.level[i], assessed.score()[i]) == (
+            one["category"],
+            one["risk_level"],
+            one["score"],
+        )
+        assert list(pattern.rule_ids) == [f["rule_id"] for f in one["findings"]]
+        assert pattern.interventions == one["interventions"]
+        assert pattern.data_gaps == one["data_gaps"]
+        assert one == {
+            **wide_assessor.assess_data(persons[i]),
+            "assessment_id": one["assessment_id"],
+        }
+        copied += any(r.endswith(".copy") for r in pattern.rule_ids)
+    assert copied > 50
+
+
+S_C03 = {  # fixtures/scenarios: 12, grandfather of 78, no agreement, no assessment, no calls
+    "category": "child",
+    "age": 12,
+    "father_status": "migrant",
+    "mother_status": "migrant",
+    "parents_informed_village": True,
+    "parents_informed_school": True,
+    "parent_contact_per_month": 0,
+    "guardian_type": "grandparent",
+    "guardian_age": 78,
+    "guardian_capacity": "limited",
+    "entrusted_agreement": False,
+    "guardian_assessed": False,
+    "lives_alone": False,
+    "enrolled_in_school": True,
+}
+
+
+def test_points_add_up_per_dimension_and_clauses_merge(assessor):
+    """Several rules in one dimension, and actions whose rules cite another clause."""
+    for data in (
+        assessor.assess_data(PERSON_ADAPTER.validate_python(S_C03)),
+        assessor.assess_many([PERSON_ADAPTER.validate_python(S_C03)])[0],
+    ):
+        assert (data["risk_level"], data["score"]) == (RiskLevel.medium, 5)
+        assert data["score_breakdown"] == [
+            {
+                "dimension": "guardianship",
+                "points": 5,  # 1 + 2 + 1 + 1
+                "rule_ids": [
+                    "child.no_guardianship_agreement",
+                    "child.guardian_capacity_unassessed",
+                    "child.elderly_guardian",
+                    "child.rare_parent_contact",
+                ],
+            }
+        ]
+        got = [(i["action"], i["rule_ids"], i["clauses"]) for i in data["interventions"]]
+        assert got == [
+            ("sign_guardianship_agreement", ["child.no_guardianship_agreement"], ["3.1.2"]),
+            (
+                "assess_guardian_capacity",
+                ["child.guardian_capacity_unassessed", "child.elderly_guardian"],
+                ["3.1.2"],
+            ),
+            ("township_home_visits", ["child.guardian_capacity_unassessed"], ["3.1.2"]),
+            # the rule's clause (3.1.1) first, then the action's own
+            ("facilitate_parent_contact", ["child.rare_parent_contact"], ["3.1.1", "3.1.2"]),
+            ("school_pairing", ["child.rare_parent_contact"], ["3.1.1", "3.1.3"]),
+        ]
+
+
+def test_an_empty_table(assessor):
+    facts = fact_table(persons_table([]), assessor.ruleset.values)
+    assessed = assess_table(assessor, facts)
+    assert (len(assessed.patterns), len(assessed.level), len(assessed.pattern)) == (0, 0, 0)
+    assert assessed.model is None and len(assessed.score()) == 0
+
+
+def test_a_category_without_data_gap_entries(assessor):
+    """A rules directory may list no data gaps for a category: none, on every path."""
+    ruleset = dataclasses.replace(
+        assessor.ruleset, data_gaps={"elder": assessor.ruleset.data_gaps["elder"]}
+    )
+    narrow = Assessor(ruleset, assessor.engine)
+    child = PERSON_ADAPTER.validate_python({"category": "child", "age": 9})
+    elder = PERSON_ADAPTER.validate_python({"category": "elder", "age": 70})
+    assert narrow.assess_data(child)["data_gaps"] == []
+    assert narrow.assess_many([child])[0]["data_gaps"] == []
+    assessed = assess_table(narrow, fact_table(persons_table([child, elder]), ruleset.values))
+    assert assessed.patterns[assessed.pattern[0]].data_gaps == []
+    assert assessed.patterns[assessed.pattern[1]].data_gaps  # the elder's are still listed
+    assert narrow.assess_data(elder)["data_gaps"] == assessor.assess_data(elder)["data_gaps"]
