@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-dev coverage bench clean
+.PHONY: run test lint install install-dev coverage bench mutation clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
@@ -22,6 +22,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,mutation]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -48,5 +52,16 @@ bench: install-dev
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
 
+# Mutation testing (docs/testing.md), not part of `make test`: mutmut over rules/scoring.py,
+# rules/routing.py, rules/assess.py and rules/assess_bulk.py with the tests in
+# pyproject.toml's [tool.mutmut], then the rule data mutated one change at a time.
+mutation: $(VENV)/.installed-mutation
+	rm -rf mutants
+	@start=$$(date +%s); \
+	$(BIN)/mutmut run --max-children 2; \
+	echo "mutmut: $$(( $$(date +%s) - start )) s"
+	$(BIN)/python -m tests.mutation_summary
+	$(BIN)/python -m tests.mutation_rules --workers 2
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache mutants

@@ -1,6 +1,11 @@
 """Interventions: the actions of the fired rules, merged per (action, department).
 
-Sorted by urgency: mandatory reports first, then by deadline; ties keep rule order.
+The order is part of the contract: mandatory reports first, then by deadline
+(``deadline_hours``, shortest first); ties keep the order in which the actions first
+appear when the fired rules are read in rule order (policy/children.yaml, elders.yaml,
+women.yaml, each top to bottom) and each rule's ``interventions`` in its listed order;
+``extra`` actions (``verify_data``) come after every rule's action of the same urgency.
+Held by tests/rules/test_order.py (full lists, and the rule over generated persons).
 Returns plain dicts (validated once, with the whole assessment, where needed).
 """
 
@@ -52,4 +57,5 @@ def _merge(merged: dict, template: dict, rule_id: str, rule_clause: str | None) 
 
 
 def _urgency(item: dict) -> tuple:
+    """The sort key; ``sorted`` is stable, so ties keep first-appearance order."""
     return (not item["mandatory_report"], item["deadline_hours"])

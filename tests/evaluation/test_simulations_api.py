@@ -88,8 +88,9 @@ def test_sweep_through_the_api(client):
 def test_simulation_of_a_stored_review(client):
     files = {"file": ("people.csv", MESSY.read_bytes(), "text/csv")}
     created = client.post("/v1/reviews", data=FORM, files=files).json()["review"]
+    # row 11 (周小花, medium on a floor, 2 points) moves to high at a cut-off of 2
     response = client.post(
-        "/v1/simulations", json={"review_id": created["id"], "overrides": {"score.child.high": 3}}
+        "/v1/simulations", json={"review_id": created["id"], "overrides": {"score.child.high": 2}}
     )
     assert response.status_code == 200, response.text
     result = response.json()
@@ -97,8 +98,10 @@ def test_simulation_of_a_stored_review(client):
         k: created[k] for k in ("low", "medium", "high", "critical")
     }
     assert result["divisions"][0]["township"] == "寿春镇"
-    for person in result["changed"]["listed"]:
-        assert person["name"] is None or "*" in person["name"]  # masked, as stored
+    (moved,) = result["changed"]["listed"]  # masked, as stored
+    assert (moved["row"], moved["name"], moved["id_number"]) == (11, "周**", None)
+    assert (moved["from"], moved["to"]) == ("medium", "high")
+    assert "周小花" not in response.text and "王小明" not in response.text
     assert client.post("/v1/simulations", json={"review_id": 99999}).status_code == 404
 
 

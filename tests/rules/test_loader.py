@@ -80,12 +80,16 @@ def test_value_in_force_follows_effective_dates(ruleset):
 
 def test_sha256_changes_with_the_data(data_copy, ruleset):
     assert load_ruleset(data_copy).sha256 == ruleset.sha256
-    (data_copy / "parameters.yaml").write_text(
-        (data_copy / "parameters.yaml")
-        .read_text("utf-8")
-        .replace('"2016-09-06": 24', '"2016-09-06": 48'),
-        "utf-8",
-    )
+    path = data_copy / "parameters.yaml"
+    text = path.read_text("utf-8")
+    entry = text[text.index("\ndeadline.prompt:") :].split("\n\n")[0]  # that entry only
+    hours = ruleset.values["deadline.prompt"]
+    value = f'"2016-09-06": {hours}}}'
+    assert entry.count(value) == 1, f"{value!r} not in the deadline.prompt entry"
+    later = f'"2016-09-06": {hours + 24}}}'
+    path.write_text(text.replace(entry, entry.replace(value, later)), "utf-8")
     changed = load_ruleset(data_copy)
     assert changed.sha256 != ruleset.sha256
-    assert changed.values["deadline.prompt"] == 48
+    assert {k: v for k, v in changed.values.items() if v != ruleset.values[k]} == {
+        "deadline.prompt": hours + 24
+    }

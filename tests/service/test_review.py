@@ -189,6 +189,8 @@ def test_a_sheet_read_in_pieces_gives_the_same_review(assessor, tmp_path):
     assert pieces.counts() == whole.counts() and pieces.rows_in == 2500
     assert pieces.people["row"].tolist() == whole.people["row"].tolist()
     assert pieces.levels.tolist() == whole.levels.tolist()
+    for i in range(pieces.scored):  # what the review keeps of each person, whole
+        assert pieces.assessment(i) == whole.assessment(i), pieces.people["row"][i]
     for (kind, a), (_, b) in zip(pieces.problem_lists(), whole.problem_lists(), strict=True):
         assert [(p.row, p.reason) for p in a] == [(p.row, p.reason) for p in b], kind
     assert [p.row for p in pieces.quality.duplicates] == [1802]

@@ -82,7 +82,13 @@ def test_a_review_creates_the_emergency_tasks(engine, assessor, rules):  # noqa:
     assert len(found) == expected  # one task per (person, action)
     police = found["report_to_police"]
     assert police["department"] == "county_public_security" and police["clause"] == "3.1.4"
-    assert set(police["cooperating"]) == {"village_committee", "school", "medical_institution"}
+    assert set(police["cooperating"]) == {  # the bodies 3.1.4 obliges to report
+        "village_committee",
+        "school",
+        "medical_institution",
+        "rescue_institution",
+        "welfare_institution",
+    }
     assert police["due_at"] == police["created_at"] == tk.iso(created)  # 第一时间: due at once
     assert police["status"] == "open" and police["risk_level"] == "critical"
     assert police["person_key"] == person_key(SECRET, CHILD) and police["row"] == 2
