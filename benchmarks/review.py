@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fixtures.generate import generate
 from fixtures.population import population, with_identities
-from models.columns import all_fields
+from models.sheets.columns import all_fields
+from models.sheets.files import sheet_chunks
 from rules.assess import Assessor
 from service.report_data import from_result
 from service.report_xlsx import write_report
 from service.review import review
-from service.sheets import sheet_chunks
 from service.store import make_engine, migrate, save_review
 
 

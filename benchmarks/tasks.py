@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from benchmarks.review import generated
+from models.sheets.files import sheet_chunks
 from rules.assess import Assessor
 from service import task_store
 from service import tasks as tk
@@ -36,7 +37,6 @@ from service.report_data import from_result
 from service.report_xlsx import write_report
 from service.review import review
 from service.settings import ApiKey
-from service.sheets import sheet_chunks
 from service.store import make_engine, migrate, save_review
 
 VILLAGE = ApiKey(sha256="1" * 64, role="village", township="寿春镇", village="城东村")

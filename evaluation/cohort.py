@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from models.identity import mask_id_number, mask_name
-from models.sheet_bulk import persons_table
+from models.sheets.table import persons_table
 from rules.assess_bulk import gap_bits
 from rules.fact_table import PCT_OF_LINE, fact_table, pct_of_line
 from rules.loader import RuleSet, period_groups
@@ -70,7 +70,7 @@ def from_persons(
 
 
 def from_table(table: pd.DataFrame, ruleset: RuleSet, outcome=None, sha256: str = "") -> Cohort:
-    """From a column-wise table (models.sheet_bulk): facts by rules.fact_table."""
+    """From a column-wise table (models.sheets.table): facts by rules.fact_table."""
     frame = fact_table(table, ruleset)
     people = pd.DataFrame(
         {

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from evaluation import features
-from evaluation.sheet_input import read
-from models.sheet_bulk import persons_table
+from models.sheets.labelled import read
+from models.sheets.table import persons_table
 from rules.assess_bulk import assess_table
 from rules.fact_table import fact_table
 
@@ -62,7 +62,7 @@ def age_band(category: str, age: int | None) -> str:
 
 
 def from_table(table: pd.DataFrame, outcomes, assessor: Any, sha256: str = "") -> Dataset:
-    """The same, from a column-wise table (models.sheet_bulk): no person objects."""
+    """The same, from a column-wise table (models.sheets.table): no person objects."""
     facts = fact_table(table, assessor.ruleset)
     assessed = assess_table(assessor.ruleset, facts, table["assessment_date"].to_numpy())
     score = assessed.score().astype(float)

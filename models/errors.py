@@ -7,7 +7,7 @@
     ├── EngineError                 rules.errors: the rules engine failed on one assessment
     ├── ModelError                  evaluation.artifact: a model file cannot be used
     ├── OverrideError               evaluation.overrides: an analyst's override is refused
-    └── SheetError                  service.sheets: a file cannot be read as a spreadsheet
+    └── SheetError                  models.sheets.files: a file cannot be read as a spreadsheet
 
 The delivery layer translates them in one place (service.problems: problem+json; the
 CLI: exit codes). Validation errors of the contract stay pydantic's ValidationError.

@@ -1,6 +1,6 @@
 """Data quality of a village list (3.4: 不重报、不漏报、不错报), each problem in its own list.
 
-Worked out column-wise on the table of accepted rows (``models.sheet_bulk``).
+Worked out column-wise on the table of accepted rows (``models.sheets.table``).
 
 >>> q = check_quality(pd.DataFrame({"row": [], "category": [], "age": []}))
 >>> q.duplicates, q.age_conflicts
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.sheet import Problem, column_label
+from models.sheets.rows import Problem, column_label
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Facts for a whole table of validated people at once: ``rules.facts.build_fact``, column-wise.
 
 The table holds one column per contract field (None for unknown), as
-``models.sheet_bulk.read_table`` gives it. The result is the encoded fact frame
+``models.sheets.table.read_table`` gives it. The result is the encoded fact frame
 (``rules.vectorized.encode``) that ``build_fact`` + ``fact_frame`` would give,
 derived facts included: the column-wise twin of ``rules.facts`` (a speed reason: no
 Python per row), held equal by tests/rules/test_bulk_assessment.py on generated
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.fields import NOT_FACTS, UNKNOWN
-from models.sheet_bulk import ymd_numbers
+from models.sheets.table import ymd_numbers
 from rules.loader import period_groups
 from rules.vectorized import CATEGORIES, condition_mask, encode, fact_fields
 

@@ -152,7 +152,7 @@ def template_command(
     out: Path = typer.Argument(Path("people.xlsx"), help="where to write it"),
 ) -> None:
     """Write the spreadsheet template (Chinese headers, allowed values, dropdowns)."""
-    from service.sheets import template
+    from models.sheets.files import template
 
     template(out)
     typer.echo(f"wrote {out}")
@@ -170,12 +170,12 @@ def review_command(
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
 ) -> None:
     """Score everyone on a village's list; write the action list, changes and data problems."""
+    from models.sheets.files import SheetError, count_rows, sheet_chunks
     from service.report_data import from_result
     from service.report_html import render_html
     from service.report_xlsx import write_report
     from service.review import review
     from service.settings import Settings
-    from service.sheets import SheetError, count_rows, sheet_chunks
 
     settings = Settings()  # read now, not cached: the environment of this command
     try:

@@ -33,8 +33,8 @@ def generate(
 
 def _dataset(path: Path):
     from evaluation.dataset import from_sheet
+    from models.sheets.files import SheetError
     from rules.assess import Assessor
-    from service.sheets import SheetError
 
     try:
         return from_sheet(path, Assessor.build())

@@ -28,9 +28,9 @@ def simulate(
     """Baseline against proposal on the vectorized engine; the rules in force are unchanged."""
     from evaluation import cohort, overrides, simulate
     from evaluation import sweep as sweeps
-    from evaluation.sheet_input import read
+    from models.sheets.files import SheetError
+    from models.sheets.labelled import read
     from rules.loader import load_ruleset
-    from service.sheets import SheetError
 
     model = None
     if apply_model:

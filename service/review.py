@@ -16,8 +16,8 @@ import pandas as pd
 
 from models.identity import mask_id_number, mask_name
 from models.quality import Quality, check_quality, split_duplicates
-from models.sheet import Problem, merge_blank_runs
-from models.sheet_bulk import read_table
+from models.sheets.rows import Problem, merge_blank_runs
+from models.sheets.table import read_table
 from rules.adapter import release_free_memory
 from rules.assess_bulk import Assessed, assess_table
 from rules.fact_table import fact_table

@@ -8,6 +8,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session, select
 
 from models.review_tables import Review, ReviewProblem, ReviewPublic
+from models.sheets.files import SheetError, SheetLimits, SheetTooLarge, sheet_chunks
 from service import metrics
 from service.access import ReviewCaller, may_see
 from service.audit import note
@@ -18,7 +19,6 @@ from service.report_html import render_html
 from service.report_xlsx import write_report
 from service.review import review as run_review
 from service.routers.templates import XLSX
-from service.sheets import SheetError, SheetLimits, SheetTooLarge, sheet_chunks
 from service.store import changes_since_previous, problems_of, records_of, save_review
 from service.task_store import TaskCounts
 

@@ -4,7 +4,7 @@ import io
 
 from fastapi import APIRouter, Response
 
-from service.sheets import template
+from models.sheets.files import template
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 
 from evaluation import cohort, dataset
-from evaluation.sheet_input import read
 from fixtures.population import population, records, with_identities
 from models.person import PERSON_ADAPTER
+from models.sheets.labelled import read
 
 
 def sheet(tmp_path, n=1500, seed=13):

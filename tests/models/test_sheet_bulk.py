@@ -8,10 +8,10 @@ import pytest
 
 from fixtures.generate import generate
 from fixtures.population import population, with_identities
-from models.columns import all_fields
-from models.sheet import parse_cell, read_rows
-from models.sheet_bulk import _AS_TEXT, read_table
-from service.sheets import load_sheet
+from models.sheets.columns import all_fields
+from models.sheets.files import load_sheet
+from models.sheets.rows import parse_cell, read_rows
+from models.sheets.table import _AS_TEXT, read_table
 
 MESSY = Path(__file__).resolve().parents[2] / "fixtures" / "sheets" / "messy_village.csv"
 NOISE = [

@@ -11,7 +11,7 @@ from fixtures.generate import generate
 from models.assessment import Assessment
 from models.enums import RiskLevel
 from models.person import PERSON_ADAPTER
-from models.sheet_bulk import persons_table
+from models.sheets.table import persons_table
 from rules.assess import Assessor
 from rules.assess_bulk import assess_table
 from rules.fact_table import fact_table

@@ -6,8 +6,8 @@ import pytest
 
 from fixtures.generate import generate
 from fixtures.population import population, with_identities
-from models.sheet import read_rows
-from models.sheet_bulk import read_table
+from models.sheets.rows import read_rows
+from models.sheets.table import read_table
 from rules.assess_bulk import assess_table
 from rules.fact_table import fact_table
 from rules.facts import build_fact

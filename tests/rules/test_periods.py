@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 
 from evaluation import cohort, simulate
 from models.person import PERSON_ADAPTER, POLICY_DATE
+from models.sheets.files import load_sheet
 from rules.assess import Assessor
 from rules.errors import PeriodError
 from rules.loader import DATA_DIR, load_ruleset, period_groups
 from service.app import create_app
 from service.review import review
 from service.settings import Settings
-from service.sheets import load_sheet
 
 BEFORE, ON = "2026-05-31", "2026-06-01"
 

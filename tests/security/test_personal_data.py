@@ -5,7 +5,7 @@ import io
 from openpyxl import load_workbook
 
 from models.identity import quoted
-from models.sheet import MAX_REASON, Problem
+from models.sheets.rows import MAX_REASON, Problem
 from tests.security.conftest import is_problem, upload
 
 ID = "340422201603150032"

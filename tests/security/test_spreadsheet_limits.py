@@ -8,7 +8,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from service.sheets import SheetLimits, SheetTooLarge, sheet_chunks
+from models.sheets.files import SheetLimits, SheetTooLarge, sheet_chunks
 from tests.security.conftest import HEADER, is_problem, part, rezip, upload, xlsx_bytes
 
 GOOD_ROW = ["儿童", "王小明", "", "10"]
@@ -189,7 +189,7 @@ def test_malformed_files_are_422_problems_saying_the_file_cannot_be_read(app_cli
 def test_entities_are_refused_by_defusedxml_not_expanded():
     from defusedxml import DefusedXmlException
 
-    from service.sheets import SheetError
+    from models.sheets.files import SheetError
 
     with pytest.raises(SheetError) as caught:
         list(sheet_chunks(_broken_files()["XML entities"], "p.xlsx"))
@@ -233,8 +233,8 @@ def test_the_streaming_reader_gives_what_pandas_read_excel_gave():
     import pandas as pd
 
     from fixtures.population import population, with_identities
-    from models.columns import header_field
-    from service.sheets import _cell_text
+    from models.sheets.columns import header_field
+    from models.sheets.files import _cell_text
 
     buffer = io.BytesIO()
     with_identities(population(300, seed=4), seed=4).to_excel(buffer, index=False)

@@ -86,8 +86,9 @@ def test_ruleset_sha256_is_the_digest_of_its_data_files(ruleset):
 
 
 def test_population_and_file_fingerprints(tmp_path, ruleset):
-    from evaluation import cohort, sheet_input, train
+    from evaluation import cohort, train
     from models.person import PERSON_ADAPTER
+    from models.sheets import labelled as sheet_input
 
     person = PERSON_ADAPTER.validate_python({"category": "elder", "age": 70})
     assert cohort.from_persons([person], ruleset, source=b"abc").sha256 == ABC_SHA256

@@ -8,11 +8,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
+from models.sheets.files import SheetError, load_sheet, template
 from service.cli import app
 from service.report_data import from_result
 from service.report_xlsx import write_report
 from service.review import review
-from service.sheets import SheetError, load_sheet, template
 
 MESSY = Path(__file__).resolve().parents[2] / "fixtures" / "sheets" / "messy_village.csv"
 PLACE = {"township": "寿春镇", "village": "城东村", "period": "2026Q4"}
@@ -175,7 +175,7 @@ def test_cli_review(tmp_path):
 
 def test_a_sheet_read_in_pieces_gives_the_same_review(assessor, tmp_path):
     from fixtures.population import population, with_identities
-    from service.sheets import count_rows, sheet_chunks
+    from models.sheets.files import count_rows, sheet_chunks
     from tests.models.test_sheet_bulk import as_sheet
 
     frame = as_sheet(with_identities(population(2500, seed=4), seed=4))

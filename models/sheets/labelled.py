@@ -1,6 +1,6 @@
 """A population spreadsheet read for analysis, exactly as a village review reads it.
 
-Column-wise and in pieces (``models.sheet_bulk``, ``service.sheets.sheet_chunks``):
+Column-wise and in pieces (``models.sheets.table``, ``models.sheets.files.sheet_chunks``):
 every row ends in the table or as a rejection (sheet row and reason). An
 ``outcome`` column (0/1, a serious adverse event within 12 months) is optional
 unless required; where present, a row whose outcome is not 0 or 1 is rejected too.
@@ -13,23 +13,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.sheet import HEADER_ROW
-from models.sheet_bulk import read_table
-from service.sheets import sheet_chunks
+from models.sheets.files import sheet_chunks
+from models.sheets.rows import HEADER_ROW
+from models.sheets.table import read_table
 
 OUTCOME = "outcome"
 
 
 @dataclass
 class Labelled:
-    table: pd.DataFrame  # accepted rows: "row" and every contract field (models.sheet_bulk)
+    table: pd.DataFrame  # accepted rows: "row" and every contract field (models.sheets.table)
     outcomes: np.ndarray | None  # 0/1 per row of ``table``, when the sheet has the column
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
     sha256: str = ""
 
 
 def read(path: str | Path, require_outcome: bool = False) -> Labelled:
-    """Raises ValueError (or service.sheets.SheetError) when the file cannot be used at all."""
+    """Raises ValueError (or models.sheets.files.SheetError) when the file cannot be used at all."""
     path = Path(path)
     tables, outcomes, rejected, offset, labelled = [], [], [], 0, None
     for chunk in sheet_chunks(path, path.name):

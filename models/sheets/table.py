@@ -1,6 +1,6 @@
 """Rows of a village spreadsheet to contract values, column by column (for any size of sheet).
 
-The same outcome as ``models.sheet.read_rows`` row by row (a test compares the
+The same outcome as ``models.sheets.rows.read_rows`` row by row (a test compares the
 two on messy and generated sheets): each distinct text of a column is parsed
 once (``parse_cell``), rows are checked column-wise against the constraints of
 the contract models (``models.person``: ranges, lengths, identity numbers and
@@ -27,10 +27,10 @@ import pandas as pd
 from pydantic.fields import FieldInfo
 from stdnum import numdb
 
-from models.columns import all_fields, header_field
 from models.identity import check_characters
 from models.person import INPUT_MODELS, MAX_AGE
-from models.sheet import (
+from models.sheets.columns import all_fields, header_field
+from models.sheets.rows import (
     BLANK_ROW,
     HEADER_ROW,
     KINDS,
@@ -138,7 +138,8 @@ def _empty(n: int) -> np.ndarray:
 
 
 def _column(name: str, cells: np.ndarray) -> _Column:
-    """parse_cell on each distinct cell (as models.sheet._text reads it), spread to the rows."""
+    """parse_cell on each distinct cell (as models.sheets.rows._text reads it), spread
+    to the rows."""
     codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
     k = len(uniques) + 1  # the last slot: empty cells (NaN / None: code -1)
     values = np.full(k, None, dtype=object)

@@ -22,10 +22,10 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from models.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
 from models.fields import inner_type
 from models.identity import masked_text, quoted
 from models.person import INPUT_MODELS, PERSON_ADAPTER, error_message
+from models.sheets.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
 
 NUMERIC_ID_MARK = " [number]"  # set by readers when an identity cell held a number
 HEADER_ROW = 1  # data rows are numbered as in the sheet: the first one is row 2

@@ -14,9 +14,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from models.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
 from models.identity import masked_text
-from models.sheet import HEADER_ROW, KINDS, NUMERIC_ID_MARK
+from models.sheets.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
+from models.sheets.rows import HEADER_ROW, KINDS, NUMERIC_ID_MARK
 
 
 class SheetError(ValueError):
