@@ -48,7 +48,10 @@ def loads_strict(body: bytes) -> Any:
             raise JSONShapeError(f"duplicate key `{_first_duplicate(pairs)[:MAX_KEY_SHOWN]}`")
         return out
 
-    return json.loads(body, object_pairs_hook=pairs_hook)
+    try:
+        return json.loads(body, object_pairs_hook=pairs_hook)
+    except RecursionError:  # nesting deeper than the interpreter's stack: a 422, not a 500
+        raise JSONShapeError("the body nests arrays or objects too deeply") from None
 
 
 def _first_duplicate(pairs: list[tuple[str, Any]]) -> str:

@@ -120,3 +120,17 @@ async def test_a_heavy_body_does_not_block_the_event_loop(assessor, tmp_path):
     # was 3,800 ms; a worker thread still shares the interpreter lock (measured 25-90 ms
     # on two cores shared by five test runs)
     assert max(gaps) < 0.25, f"the event loop stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_deep_nesting_is_a_422_not_a_500(client):
+    """Found by a review: 1,000 nested arrays (2 KB) made json.loads raise RecursionError."""
+    body = b'{"category": "child", "name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    for path in ("/v1/assessments", "/v1/assessments/batch"):
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert response.status_code in (413, 422), response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+    small = b'{"category": "child", "name": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    response = client.post(
+        "/v1/assessments", content=small, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422 and "too deeply" in response.text
