@@ -1,5 +1,9 @@
 """Rows of a village spreadsheet to contract records, every row accounted for.
 
+The exact reference, and the fallback for every row that its column-wise twin
+``models.sheets.table`` is unsure of; tests/models/test_sheet_bulk.py holds the two
+equal on messy, generated and randomly corrupted sheets.
+
 Each data row ends either as a record (with its sheet row number) or as a
 rejection naming the row, the column and the reason; ``rows_in == len(records)
 + len(rejected)`` always. A row is rejected if any of its cells cannot be read:

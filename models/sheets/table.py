@@ -1,7 +1,8 @@
 """Rows of a village spreadsheet to contract values, column by column (for any size of sheet).
 
-The same outcome as ``models.sheets.rows.read_rows`` row by row (a test compares the
-two on messy and generated sheets): each distinct text of a column is parsed
+The same outcome as ``models.sheets.rows.read_rows`` row by row, its twin with a speed
+reason (tests/models/test_sheet_bulk.py compares the two on messy, generated and
+corrupted sheets): each distinct text of a column is parsed
 once (``parse_cell``), rows are checked column-wise against the constraints of
 the contract models (``models.person``: ranges, lengths, identity numbers and
 the agreement of identity number, sex, birth date and age), and every row the
