@@ -59,10 +59,29 @@ def build_fact(person: Any, ruleset: Any, values: dict[str, Any] | None = None) 
         if value is not None:
             fact[name] = value
     for name, definition in ruleset.derived[person.category].items():
-        value = derived_value(definition, fact, values)
+        value = _derived_cached(definition, fact, values)
         if value is not None:
             fact[name] = value
     return fact
+
+
+MEMO_LIMIT = 65_536  # combinations remembered per definition; then forgotten
+
+
+def _derived_cached(definition: Any, fact: dict[str, Any], values: dict[str, Any]) -> bool | None:
+    """``derived_value``, remembered per definition for the few combinations of the
+    parameters and facts it reads (a fifth of one assessment's time otherwise)."""
+    memo = definition.memo
+    key = (
+        *(values[name] for name in definition.params),
+        *(fact.get(name) for name in definition.fields),
+    )
+    answer = memo.get(key, memo)  # the memo itself: not remembered yet
+    if answer is memo:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        answer = memo[key] = derived_value(definition, fact, values)
+    return answer
 
 
 def derived_facts(person: Any, values: dict[str, Any]) -> dict[str, Any]:

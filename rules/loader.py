@@ -77,6 +77,21 @@ class Derived:
     false: conditions.Condition
     true: conditions.Condition
 
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        """The facts it reads (its value depends on these alone, and the parameters)."""
+        return tuple(sorted(conditions.fields_of(self.false) | conditions.fields_of(self.true)))
+
+    @cached_property
+    def params(self) -> tuple[str, ...]:
+        """The parameters it compares with."""
+        return tuple(sorted(conditions.params_of(self.false) | conditions.params_of(self.true)))
+
+    @cached_property
+    def memo(self) -> dict[tuple, bool | None]:
+        """Answers remembered by (parameter values, facts read): rules.facts fills it."""
+        return {}
+
 
 @dataclass(frozen=True)
 class Gap:

@@ -228,3 +228,24 @@ def test_no_rows_are_one_empty_group(dated):
     facts = fact_table(empty, dated.ruleset)
     assessed = assess_table(dated.ruleset, facts, np.array([], dtype="datetime64[D]"))
     assert len(facts) == 0 and len(assessed.pattern) == 0 and assessed.patterns == []
+
+
+def test_left_behind_follows_the_age_limit_of_each_period(data_dir):
+    """The remembered left-behind answers are keyed by the parameter values they read:
+    a ruleset whose age limit changes on a date answers each day with its own limit."""
+    path = data_dir.parent / "limit" / "data"
+    shutil.copytree(data_dir, path)
+    params = path / "parameters.yaml"
+    text = params.read_text("utf-8")
+    old = 'values: {"2016-09-06": 16}'
+    assert old in text
+    params.write_text(text.replace(old, 'values: {"2016-09-06": 16, "2026-07-01": 15}', 1))
+    assessor = Assessor.build(load_ruleset(path, as_of=date(2026, 1, 15)))
+    child = {"category": "child", "age": 15, "father_status": "migrant", "mother_status": "migrant"}
+    before = assessor.assess_data(
+        PERSON_ADAPTER.validate_python({**child, "assessment_date": BEFORE})
+    )
+    after = assessor.assess_data(
+        PERSON_ADAPTER.validate_python({**child, "assessment_date": "2026-07-01"})
+    )
+    assert before["left_behind"] is True and after["left_behind"] is False
