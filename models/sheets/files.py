@@ -40,7 +40,7 @@ class SheetLimits:
     rows: int = 1_048_576  # Excel's own maximum
     columns: int = 256
     cell_chars: int = 2_000
-    cells: int = 60_000_000
+    cells: int = 1_048_576 * 128  # Excel's rows at every contract field (~62) twice over
     uncompressed_bytes: int = 256 * 2**20  # an XLSX's parts, unzipped, together
     shared_strings_bytes: int = 64 * 2**20  # its shared strings (openpyxl loads them whole)
 

@@ -246,3 +246,13 @@ def test_the_streaming_reader_gives_what_pandas_read_excel_gave():
     new = pd.concat(list(sheet_chunks(data, "p.xlsx", rows=70)), ignore_index=True)
     assert list(new.columns) == list(old.columns)
     assert (new.to_numpy() == old.to_numpy()).all()
+
+
+def test_a_county_sized_sheet_of_every_field_is_within_the_default_limits():
+    """1,000,000 rows of every contract field (the review benchmark's file) must not be
+    refused by the cells limit: the limits bound hostile files, not a county."""
+    from models.sheets.columns import all_fields
+    from models.sheets.files import DEFAULT_LIMITS
+
+    assert 1_000_000 * len(all_fields()) <= DEFAULT_LIMITS.cells
+    assert len(all_fields()) <= DEFAULT_LIMITS.columns
