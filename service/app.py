@@ -26,6 +26,8 @@ from service.routers import (
 )
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
+from service.web import UPLOAD_PATHS
+from service.web import install as install_web
 
 log = logging.getLogger("liushou")
 
@@ -88,8 +90,9 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/v1/reviews", "/v1/simulations"),
+        upload_paths=("/v1/reviews", "/v1/simulations", *UPLOAD_PATHS),
     )
     for module in (health, assessments, catalog, model, templates, reviews, simulations):
         app.include_router(module.router)
+    install_web(app, settings)  # the pages for people, at /
     return app

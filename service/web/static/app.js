@@ -1,0 +1,13 @@
+// The only script: a progress note while an upload or a simulation runs. Pages work without it.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var note = form.getAttribute("data-progress");
+  var status = form.querySelector(".progress");
+  if (!note || !status) return;
+  status.textContent = note;
+  var bar = document.createElement("progress");
+  bar.setAttribute("aria-label", note);
+  status.appendChild(bar);
+  var button = form.querySelector("button[type=submit]");
+  if (button) button.setAttribute("aria-disabled", "true");
+});
