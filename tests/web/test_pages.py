@@ -308,3 +308,24 @@ def test_analyst_simulates_a_stored_review_with_a_parameter(client):
     refused = client.post("/analysis", data={**data, "p:score.elder.high": "500"})
     assert refused.status_code == 400
     assert 'id="f-p-score-elder-high-error"' in refused.text and "outside" in refused.text
+
+
+def test_open_access_on_localhost_needs_no_sign_in(assessor, tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'liushou.db'}")
+    with TestClient(create_app(settings, assessor=assessor)) as client:
+        assert client.get("/signin", follow_redirects=False).headers["location"] == "/"
+        home = client.get("/")
+        assert home.status_code == 200 and "本机开放使用" in home.text
+        assert 'href="/analysis"' in home.text and 'href="/reviews/new"' in home.text
+        review = upload(client)
+        assert "名单共 11 行" in text(client.get(f"/reviews/{review}"))
+        response = client.post("/person/child", data={"age": "10"})
+        assert response.status_code == 403  # open, but the CSRF check still holds
+
+
+def test_pages_carry_security_headers(client):
+    sign_in(client, "east")
+    headers = client.get("/").headers
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store" and headers["x-content-type-options"] == "nosniff"
