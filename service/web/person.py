@@ -52,4 +52,5 @@ async def assess(request: Request, caller: Caller, category: str, posted: Posted
         result=data,
         policy=policy,
         gap_fields=gaps_zh,
+        departments={d.code: d.zh for d in assessor.ruleset.departments.values()},
     )

@@ -92,6 +92,9 @@ def test_village_uploads_the_messy_sheet_reads_the_result_and_signs_out(page, se
     assert page.locator("#action-total").inner_text() != ""
     assert all(t == "低" for t in page.locator(".action-list .tag.level-low").all_inner_texts())
 
+    page.goto("/reviews")
+    assert page.get_by_role("link", name="寿春镇城东村 2026Q4").count() == 1
+    assert_accessible(page, "reviews list")
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/signin")
     page.goto(f"/reviews/{review}")

@@ -251,7 +251,7 @@ def test_person_assessment_shows_level_policy_actions_and_gaps(client, caplog):
     assert "不满十六周岁儿童脱离监护单独居住生活" in body and "第 3.1.4 条" in body
     policy = client.app.state.assessor.ruleset.rule("child.lives_alone").text
     assert policy[:20] in response.text  # the policy's sentence, not only its title
-    assert "强制报告 第一时间向公安机关强制报告 谁负责 县公安局 时限 立即" in body
+    assert "强制报告 第一时间向公安机关强制报告 谁负责 县公安局 配合 村(居)民委员会" in body
     assert ID_NUMBER not in caplog.text  # nothing typed reaches the logs
     assert all(ID_NUMBER not in str(r.url) for r in response.history)
 
