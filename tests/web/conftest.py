@@ -35,12 +35,18 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-def chromium_path() -> str | None:
-    """LIUSHOU_CHROMIUM, else Debian's /usr/bin/chromium, else one on PATH."""
-    for candidate in (os.environ.get("LIUSHOU_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+def chromium_path() -> tuple[str | None, str]:
+    """(the browser, or None with the reason): LIUSHOU_CHROMIUM when set, else Debian's
+    /usr/bin/chromium, else a chromium on PATH."""
+    named = os.environ.get("LIUSHOU_CHROMIUM")
+    if named:
+        usable = Path(named).is_file() and os.access(named, os.X_OK)
+        return (named, "") if usable else (None, f"LIUSHOU_CHROMIUM={named} is not a program")
+    found = next(
+        (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and os.access(p, os.X_OK)),
+        None,
+    )
+    return found, "" if found else "no Chromium found (apt-get install chromium fonts-noto-cjk)"
 
 
 def _free_port() -> int:
@@ -63,9 +69,9 @@ def browser():
         "playwright.sync_api",
         reason="Playwright for Python is not installed (pip install -e '.[dev]')",
     )
-    executable = chromium_path()
+    executable, why = chromium_path()
     if executable is None:
-        pytest.skip("no Chromium found (apt-get install chromium, or set LIUSHOU_CHROMIUM)")
+        pytest.skip(why)
     manager = sync_api.sync_playwright().start()
     try:
         launched = manager.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
