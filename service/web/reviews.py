@@ -46,6 +46,17 @@ KIND_ZH = {
     "missing since last quarter": "上季度有、本季度名单中没有",
 }
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
+# What to do about a rejected row, by the words of its reason (models.sheet, models.person)
+FIXES = (
+    ("blank row", "空行，可以删除"),
+    ("is not a number", "请填写数字（如 3），不要写汉字或单位"),
+    ("is not a date", "日期请写成 2026-11-28 的样子"),
+    ("is not one of", "请从下拉选项中选择"),
+    ("check digit", "身份证号有误，请与户口簿或身份证核对"),
+    ("stored as a number", "身份证号被 Excel 存成了数字：请把这一列设为文本后重新填写"),
+    ("duplicate identity number", "同一人重复登记，请删除重复的行"),
+    ("contradicts", "与其他列（身份证号、出生日期、年龄）不一致，请核对"),
+)
 UPLOAD_PATH = "/reviews/new"
 
 
@@ -155,6 +166,7 @@ def review_page(request: Request, caller: Caller, review: str):
         change_lists={k: changes.entries(k, LISTED) for k in CHANGE_ZH} if changes else {},
         change_zh=CHANGE_ZH,
         kind_zh=KIND_ZH,
+        fix_hint=fix_hint,
         shown=_shown,
     )
 
@@ -206,6 +218,11 @@ def report_xlsx(request: Request, caller: Caller, review: str):
         media_type=XLSX,
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
+
+
+def fix_hint(reason: str) -> str:
+    """In plain words, what to change in the sheet ("" when the reason says it already)."""
+    return next((fix for words, fix in FIXES if words in reason), "")
 
 
 def _shown(review: Review) -> str:

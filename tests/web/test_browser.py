@@ -73,6 +73,7 @@ def test_village_uploads_the_messy_sheet_reads_the_result_and_signs_out(page, se
     assert rejected["3"][1:] == [
         "近30日无故旷课天数 (unexcused_absence_days)",
         "'三天' is not a number",
+        "请填写数字（如 3），不要写汉字或单位",
     ]
     assert "check digit" in rejected["7"][2] and "身份证号码" in rejected["7"][1]
     assert "王小明" not in page.content() and "340422201603150032" not in page.content()

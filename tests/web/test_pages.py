@@ -149,6 +149,7 @@ def test_village_upload_shows_counts_rejected_rows_and_actions(client):
         "&#39;", "'"
     )
     assert "8 母亲状况 (mother_status) '在外' is not one of" in body.replace("&#39;", "'")
+    assert "'三天' is not a number 请填写数字" in body.replace("&#39;", "'")  # what to do, too
     assert "新增 2 人" in body  # the village's first quarter: everyone is new
     assert ID_NUMBER not in page.text and "王小明" not in page.text  # masked: 王**
     actions = client.get(f"/reviews/{review}/actions")
