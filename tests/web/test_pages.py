@@ -330,3 +330,19 @@ def test_pages_carry_security_headers(client):
     assert "default-src 'self'" in headers["content-security-policy"]
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["cache-control"] == "no-store" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_session_secret_is_shared_by_workers_or_refused():
+    from pydantic import ValidationError
+
+    from service.web.session import session_secret
+
+    keys = [ApiKey(**k) for k in api_keys()]
+    with pytest.raises(ValidationError, match="LIUSHOU_SESSION_SECRET"):
+        Settings(workers=2, api_keys=keys)
+    shared = Settings(workers=2, api_keys=keys, person_key_secret="a" * 40)
+    assert session_secret(shared) == session_secret(shared)  # the same in every worker
+    assert session_secret(shared) != b"a" * 40  # derived for its own purpose, not the same key
+    development = Settings()
+    assert session_secret(development) != session_secret(development)  # random per process
+    assert session_secret(Settings(session_secret="s" * 32)) == b"s" * 32
