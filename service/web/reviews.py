@@ -28,15 +28,15 @@ from service.review import review as run_review
 from service.routers.reviews import _report_data, _visible
 from service.routers.templates import XLSX
 from service.sheets import SheetError, sheet_chunks
-from service.store import save_review
+from service.store import changes_since_previous, save_review
 from service.web.pages import Caller, PageError, PostedForm, Role, from_problem, page, see_other
+from service.web.review_data import page_actions, page_problems
 
 router = APIRouter(include_in_schema=False)
 Uploader = Role("system", "village")
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 LISTED = 500  # rows of a list on a page; the XLSX report has the rest
 REVIEWS_LISTED = 200
-REJECTED_KINDS = ("rejected row", "duplicate")
 KIND_ZH = {
     "rejected row": "退回的行",
     "duplicate": "重复的身份证号",
@@ -132,38 +132,32 @@ def _review_and_store(request: Request, data: bytes, filename: str, values: dict
     return saved
 
 
-def _report(request: Request, caller, text: str):
+def _found(request: Request, caller, text: str) -> Review:
+    """The review, if this key may see it (the API's scope check), else a 404 page."""
     try:
-        number = review_id(text)
-        return _visible(request, caller, number), _report_data(request, caller, number)
+        return _visible(request, caller, review_id(text))
     except ProblemError as exc:
         raise from_problem(exc) from None
 
 
 @router.get("/reviews/{review}")
 def review_page(request: Request, caller: Caller, review: str):
-    found, data = _report(request, caller, review)
-    rejected = [p for p in data.problems if p[0] in REJECTED_KINDS]
-    rejected_rows = {p[1] for p in rejected}
-    others = [  # an invalid number is a rejected row too: listed once, with the rejected rows
-        p
-        for p in data.problems
-        if p[0] not in REJECTED_KINDS
-        and not (p[0] == "invalid identity number" and p[1] in rejected_rows)
-    ]
-    changes = data.changes
+    found = _found(request, caller, review)
+    with Session(request.app.state.store) as session:
+        problems = page_problems(session, found.id, LISTED)
+        changes = changes_since_previous(session, found)
+        _, _, departments = page_actions(session, found.id, None, limit=0)
+    counts = {k: getattr(found, k) for k in ("rows_in", "scored", "rejected", *LEVEL_ZH)}
     return page(
         request,
         "review.html",
         caller,
         review=found,
-        data=data,
-        rejected=rejected[:LISTED],
-        rejected_total=len(rejected),
-        others=others[:LISTED],
-        others_total=len(others),
-        change_counts=changes.counts() if changes else {},
-        change_lists={k: changes.entries(k, LISTED) for k in CHANGE_ZH} if changes else {},
+        counts=counts,
+        departments=departments,
+        problems=problems,
+        change_counts=changes.counts(),
+        change_lists={k: changes.entries(k, LISTED) for k in CHANGE_ZH},
         change_zh=CHANGE_ZH,
         kind_zh=KIND_ZH,
         fix_hint=fix_hint,
@@ -173,19 +167,19 @@ def review_page(request: Request, caller: Caller, review: str):
 
 @router.get("/reviews/{review}/actions")
 def actions_page(request: Request, caller: Caller, review: str, level: str = ""):
-    found, data = _report(request, caller, review)
-    wanted = LEVEL_ZH.get(level)
-    rows = [r for r in data.actions if wanted is None or r[4] == wanted]
+    found = _found(request, caller, review)
+    level = level if level in LEVEL_ZH else ""
+    with Session(request.app.state.store) as session:
+        rows, total, _ = page_actions(session, found.id, level or None, LISTED)
     created = found.created_at if found.created_at.tzinfo else found.created_at.replace(tzinfo=UTC)
-    listed = [_action(row, created) for row in rows[:LISTED]]
     return page(
         request,
         "actions.html",
         caller,
         review=found,
-        actions=listed,
-        total=len(rows),
-        level=level if wanted else "",
+        actions=[_action(row, created) for row in rows],
+        total=total,
+        level=level,
         shown=_shown,
     )
 
@@ -209,9 +203,9 @@ def _action(row: list, created: datetime) -> dict:
 
 @router.get("/reviews/{review}/report.xlsx")
 def report_xlsx(request: Request, caller: Caller, review: str):
-    found, data = _report(request, caller, review)
+    found = _found(request, caller, review)
     buffer = io.BytesIO()
-    write_report(data, buffer)
+    write_report(_report_data(request, caller, found.id), buffer)  # as GET …/report.xlsx
     name = f"review-{found.id}-{found.period}.xlsx"  # no place name: headers are ASCII
     return Response(
         buffer.getvalue(),
