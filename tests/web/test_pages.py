@@ -346,3 +346,44 @@ def test_the_session_secret_is_shared_by_workers_or_refused():
     development = Settings()
     assert session_secret(development) != session_secret(development)  # random per process
     assert session_secret(Settings(session_secret="s" * 32)) == b"s" * 32
+
+
+def test_page_lists_are_the_reports_lists(client):
+    """The pages' column-wise reads give the XLSX report's rows, in the same order."""
+    from sqlmodel import Session, select
+
+    from fixtures.population import population
+    from models.review_tables import Review, ReviewProblem
+    from service.report_data import from_store
+    from service.store import records_of
+    from service.web.review_data import page_actions, page_problems
+
+    sign_in(client, "system")
+    form = client.get("/reviews/new")
+    response = client.post(
+        "/reviews/new",
+        data={
+            "csrf_token": csrf(form),
+            "township": "安丰镇",
+            "village": "一村",
+            "period": "2026Q4",
+        },
+        files={"file": ("people.csv", population(300, seed=5).to_csv(index=False).encode())},
+        follow_redirects=False,
+    )
+    generated = int(response.headers["location"].rsplit("/", 1)[1])
+    for review_id in (generated, upload(client, period="2025Q1")):
+        with Session(client.app.state.store) as session:
+            review = session.get(Review, review_id)
+            records = records_of(session, review_id)
+            stored = session.exec(select(ReviewProblem).where(ReviewProblem.review_id == review_id))
+            report = from_store(review, records, list(stored), None)
+            rows, total, departments = page_actions(session, review_id, None, limit=10**6)
+            critical, _, _ = page_actions(session, review_id, "critical", limit=10**6)
+            problems = page_problems(session, review_id, limit=10**6)
+        assert total == report.actions_total > 0 and rows == report.actions
+        assert departments == report.departments
+        assert critical == [r for r in report.actions if r[4] == "紧急"]
+        mine = [p for p in report.problems if p[0] in ("rejected row", "duplicate")]
+        assert problems.rejected_total == len(mine) and problems.rejected == mine
+    assert [p[1] for p in problems.rejected] == [3, 4, 5, 7, 8, 12]  # the messy sheet's
