@@ -45,6 +45,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/web.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
