@@ -10,6 +10,7 @@ same model; errors come back per field, in Chinese where pydantic's type is know
 ['assessment_date', 'id_number', 'person_id']
 """
 
+import typing
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -101,8 +102,6 @@ def _bounds(info: Any) -> tuple[float | None, float | None, int | None]:
 
 
 def _constraints(info: Any) -> list:
-    import typing
-
     found = list(info.metadata)
     stack = [info.annotation]
     while stack:

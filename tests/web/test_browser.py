@@ -40,6 +40,7 @@ def test_sign_in_by_keyboard_with_an_error_first(page):
     page.keyboard.press("Enter")
     summary = page.locator(".error-summary")
     assert "密钥不正确" in summary.inner_text()
+    assert page.evaluate("document.activeElement.className") == "error-summary"  # focus moved
     assert "密钥不正确" in page.locator("#f-api_key-error").inner_text()
     assert_accessible(page, "sign-in with an error")
     screenshots(page, "signin-error")

@@ -1,4 +1,9 @@
-// The only script: a progress note while an upload or a simulation runs. Pages work without it.
+// The only script: focus on the list of errors when a form comes back with errors, and a
+// progress note while an upload or a simulation runs. The pages work without it.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+});
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var note = form.getAttribute("data-progress");
