@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -387,3 +388,49 @@ def test_page_lists_are_the_reports_lists(client):
         mine = [p for p in report.problems if p[0] in ("rejected row", "duplicate")]
         assert problems.rejected_total == len(mine) and problems.rejected == mine
     assert [p[1] for p in problems.rejected] == [3, 4, 5, 7, 8, 12]  # the messy sheet's
+
+
+HOSTILE = [
+    "",
+    " ",
+    "x" * 5000,
+    "-1",
+    "1e400",
+    "nan",
+    "inf",
+    "0x10",
+    "１２",
+    "<script>",
+    "\x00",
+    "9" * 40,
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_form_values_are_4xx_pages_never_500s(client, value):
+    sign_in(client, "system")
+    token = csrf(client.get("/"))
+    person = {
+        name: value for name in ("age", "sex", "assessment_date", "children_count", "id_number")
+    }
+    response = client.post("/person/elder", data={"csrf_token": token, **person})
+    assert response.status_code in (200, 400), response.status_code
+    assert "<script>" not in response.text  # what was typed comes back escaped, if at all
+    analysis = {
+        "csrf_token": token,
+        "source": "review",
+        "review_id": value,
+        "run": "sweep",
+        "sweep_parameter": "score.elder.high",
+        "sweep_start": value,
+        "sweep_stop": value,
+        "sweep_step": value,
+        "p:income.subsistence_line": value,
+    }
+    assert client.post("/analysis", data=analysis).status_code in (200, 400)
+    assert client.post("/analysis", data={**analysis, "source": value}).status_code in (200, 400)
+    upload = {"csrf_token": token, "township": value, "village": value, "period": value}
+    assert client.post("/reviews/new", data=upload).status_code == 400
+    quoted = quote(value, safe="")
+    for path in (f"/reviews/{quoted}", f"/reviews/1/actions?level={quoted}", f"/person/{quoted}"):
+        assert client.get(path).status_code in (200, 404), path
