@@ -184,12 +184,27 @@ def _uploaded(request, data: bytes, filename: str, ruleset):
     return population, [{"row": r, "reason": why} for r, why in sheet.rejected]
 
 
+REFUSALS_ZH = (  # evaluation.overrides' guard rails, in plain words
+    ("outside the declared range", "超出这个参数允许的范围"),
+    ("whole number", "请填写整数"),
+    ("is not a number", "请填写数字"),
+    ("the unit is", "单位不对，请只填数字"),
+    ("fixed by the policy", "这是政策规定的数值，不能改"),
+    ("values; a sweep takes at most", "扫描的取值太多，请加大步长"),
+    ("step must be positive", "步长须大于 0，终点不小于起点"),
+)
+
+
+def refusal_zh(message: str) -> str:
+    return next((zh for words, zh in REFUSALS_ZH if words in message), "不接受这个值")
+
+
 def _problem_errors(exc: ProblemError, values: dict) -> dict[str, str]:
     """An API error beside the field it is about."""
     for error in exc.extra.get("errors") or []:
         where, name = error["loc"][0], error["loc"][-1]
         key = "sweep_parameter" if where == "sweep" else f"p:{name}"
-        return {key: f"不接受：{error['msg']}"}
+        return {key: f"{refusal_zh(error['msg'])}（{error['msg']}）"}
     if exc.status == 413:
         return {"file": f"人数太多：{exc.detail}"}
     if values["source"] == "review":

@@ -310,6 +310,11 @@ def test_analyst_simulates_a_stored_review_with_a_parameter(client):
     refused = client.post("/analysis", data={**data, "p:score.elder.high": "500"})
     assert refused.status_code == 400
     assert 'id="f-p-score-elder-high-error"' in refused.text and "outside" in refused.text
+    assert "超出这个参数允许的范围" in refused.text
+    swept = {**data, "run": "sweep", "sweep_parameter": "score.elder.high"}
+    swept |= {"sweep_start": "1", "sweep_stop": "100", "sweep_step": "0.1"}
+    refused = client.post("/analysis", data=swept)
+    assert refused.status_code == 400 and 'id="f-sweep_parameter-error"' in refused.text
 
 
 def test_open_access_on_localhost_needs_no_sign_in(assessor, tmp_path):
