@@ -79,3 +79,6 @@ def may_see(caller: ApiKey, township: str, village: str) -> bool:
     if caller.role != "village":
         return True
     return (caller.township, caller.village) == (township, village)
+
+
+TaskCaller = Annotated[ApiKey, requires("system", "village", "analyst", "department")]

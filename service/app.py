@@ -22,10 +22,12 @@ from service.routers import (
     model,
     reviews,
     simulations,
+    tasks,
     templates,
 )
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
+from service.tasks import TaskRules, check_department_keys
 from service.web import UPLOAD_PATHS
 from service.web import install as install_web
 
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         ruleset = app.state.assessor.ruleset
         log.info("rules compiled: %d rules, sha256 %s", len(ruleset.rules), ruleset.sha256[:12])
         attach_model(app, settings)
+        check_department_keys(settings.api_keys, ruleset)
+        app.state.task_rules = TaskRules.build(ruleset, settings.rules_dir)
         app.state.store = make_engine(settings.database_url)
         migrate(app.state.store)
         if settings.open_access:
@@ -90,9 +94,9 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/v1/reviews", "/v1/simulations", *UPLOAD_PATHS),
+        upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import", *UPLOAD_PATHS),
     )
-    for module in (health, assessments, catalog, model, templates, reviews, simulations):
+    for module in (health, assessments, catalog, model, templates, reviews, simulations, tasks):
         app.include_router(module.router)
     install_web(app, settings)  # the pages for people, at /
     return app

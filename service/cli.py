@@ -5,6 +5,7 @@
     liushou rules check                 # loads and validates the rules; exit 1 on errors
     liushou fixtures generate / liushou model train|evaluate   (service/cli_model.py)
     liushou simulate people.csv --set name=value [--sweep name=a:b:step]  (service/cli_simulate.py)
+    liushou tasks list|overdue|export|import, liushou supervision  (service/cli_tasks.py)
 
 With LIUSHOU_MODEL_PATH set, ``assess`` and ``review`` use the model too.
 
@@ -23,6 +24,7 @@ from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
 from service.cli_model import fixtures_app, model_app
 from service.cli_simulate import simulate
+from service.cli_tasks import supervision_command, tasks_app
 from service.problems import field_errors
 
 app = typer.Typer(
@@ -35,6 +37,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(fixtures_app, name="fixtures")
 app.add_typer(model_app, name="model")
 app.command("simulate")(simulate)
+app.add_typer(tasks_app, name="tasks")
+app.command("supervision")(supervision_command)
 
 
 @keys_app.command("hash")
@@ -188,11 +192,18 @@ def review_command(
 def _store(result, settings):
     from rules.loader import load_ruleset
     from service.store import make_engine, migrate, save_review
+    from service.task_store import TaskCounts
 
     engine = make_engine(settings.database_url)
     migrate(engine)
     secret = settings.person_key_secret.get_secret_value().encode()
-    _, changes = save_review(engine, result, load_ruleset(settings.rules_dir or DATA_DIR), secret)
+    ruleset = load_ruleset(settings.rules_dir or DATA_DIR)
+    tasks = TaskCounts()
+    _, changes = save_review(engine, result, ruleset, secret, task_counts=tasks)
+    typer.echo(
+        f"tasks: {tasks.created} created, {tasks.carried_over} carried over, "
+        f"{tasks.resolved_by_review} resolved by this review (liushou tasks list)"
+    )
     return changes
 
 

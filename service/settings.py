@@ -13,22 +13,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 DEV_PERSON_KEY_SECRET = "liushou-development-only"
-ROLES = ("system", "village", "analyst")
+ROLES = ("system", "village", "analyst", "department")
 
 
 class ApiKey(BaseModel):
     """A configured key, stored hashed: ``liushou keys hash KEY`` prints the sha256."""
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    role: Literal["system", "village", "analyst"]
+    role: Literal["system", "village", "analyst", "department"]
     township: str | None = None
     village: str | None = None
+    department: str | None = Field(
+        None, pattern=r"^[a-z_]{1,64}$", description="a department key's code (county_education)"
+    )
 
     @model_validator(mode="after")
     def _village_keys_have_a_division(self):
         if self.role == "village" and not (self.township and self.village):
             raise ValueError("a village key needs its township and village")
+        if self.role == "department" and not self.department:
+            raise ValueError("a department key needs its department code (township optional)")
         return self
+
+    @property
+    def key_id(self) -> str:
+        """What the task history records of the key: a prefix of its hash, not the key."""
+        return self.sha256[:12]
 
 
 class Settings(BaseSettings):
@@ -55,7 +65,8 @@ class Settings(BaseSettings):
         description="HMAC key for person keys in the review store; set it outside development",
     )
     api_keys: list[ApiKey] = Field(
-        default_factory=list, description="JSON list of {sha256, role, township, village}"
+        default_factory=list,
+        description="JSON list of {sha256, role, township, village, department}",
     )
     session_secret: SecretStr | None = Field(
         None,

@@ -64,10 +64,14 @@ RECORD_INSERT = (
 PROBLEM_INSERT = ("review_id", "kind", "row", "column", "reason")
 
 
-def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review, Changes]:
+def save_review(
+    engine: Engine, result, ruleset, secret: bytes, *, tasks: bool = True, task_counts=None
+) -> tuple[Review, Changes]:
     """Write the review, its records, facts and problems in one transaction (all or
     nothing), with the changes since the village's previous review; people gone since
-    then are listed as data problems too (不漏报)."""
+    then are listed as data problems too (不漏报). With ``tasks`` every intervention
+    becomes a follow-up task in the same transaction (service.task_store;
+    ``task_counts``, a TaskCounts, receives what was created, carried over, resolved)."""
     counts = result.counts()
     current = record_frame(result, secret)
     with Session(engine) as session, session.begin():
@@ -86,6 +90,14 @@ def save_review(engine: Engine, result, ruleset, secret: bytes) -> tuple[Review,
         session.flush()
         connection = session.connection()
         _insert_records(connection, review.id, current, result)
+        if tasks:
+            from service.task_store import create_for_review  # it builds on this module
+
+            made = create_for_review(
+                connection, review, current, result.levels, result.assessed.patterns
+            )
+            if task_counts is not None:
+                vars(task_counts).update(vars(made))
         session.add(ReviewFacts(review_id=review.id, data=facts_blob.dumps(result.facts)))
         previous = previous_review(session, review)
         changes = compare(record_columns(session, previous.id) if previous else [], current)

@@ -16,6 +16,7 @@ from service.review import review as run_review
 from service.routers.templates import XLSX
 from service.sheets import SheetError, sheet_chunks
 from service.store import changes_since_previous, records_of, save_review
+from service.task_store import TaskCounts
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 Level = Literal["low", "medium", "high", "critical"]
@@ -50,10 +51,14 @@ def create_review(
     except SheetError as exc:
         raise ProblemError(422, "Unreadable spreadsheet", str(exc)) from None
     secret = state.settings.person_key_secret.get_secret_value().encode()
-    review, changes = save_review(state.store, result, state.assessor.ruleset, secret)
+    tasks = TaskCounts()
+    review, changes = save_review(
+        state.store, result, state.assessor.ruleset, secret, task_counts=tasks
+    )
     return {
         "review": ReviewPublic.model_validate(review, from_attributes=True).model_dump(mode="json"),
         "changes": changes.counts(),
+        "tasks": vars(tasks),
         "rejected_rows": [
             {"row": p.row, "column": p.column, "reason": p.reason} for p in result.rejected
         ],

@@ -17,10 +17,12 @@ from rules.assess import Assessor
 from service.app import create_app
 from service.settings import Settings
 from service.store import make_engine, migrate
+from service.tasks import TaskRules
 
 _STORE = Path(tempfile.mkdtemp(prefix="liushou-fuzz-")) / "store.db"
 app = create_app(Settings(max_batch_records=20, database_url=f"sqlite:///{_STORE}"))
 app.state.assessor = Assessor.build()  # the lifespan does this in a server
+app.state.task_rules = TaskRules.build(app.state.assessor.ruleset)
 app.state.store = make_engine(f"sqlite:///{_STORE}")
 migrate(app.state.store)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -1,0 +1,243 @@
+"""Follow-up tasks and their supervision (四(四)): thin routes over service.tasks.
+
+The clock is a dependency (``get_clock``), so tests freeze it with
+``app.dependency_overrides``; the task rules are built once in the lifespan.
+"""
+
+import io
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    File,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from service import tasks as tk
+from service.access import TaskCaller
+from service.problems import ProblemError, _documented
+from service.routers.templates import XLSX
+from service.supervision import render_supervision_html, supervision, write_supervision_xlsx
+from service.tasks_xlsx import TaskSheetError, import_tasks, write_tasks
+
+CHANGE_RESPONSES = {
+    403: _documented("This key's role may not change tasks (analyst keys read only)"),
+    409: _documented(
+        "The task changed since it was read: `current_version` given, nothing written"
+    ),
+    428: _documented("No version: send If-Match with the ETag, or `version` in the body"),
+}
+router = APIRouter(tags=["tasks"])
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the task's id")]
+Period = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$", examples=["2026Q4"])]
+Text = Annotated[str | None, Query(max_length=64)]
+EXPORT_LIMIT = 50_000
+
+
+async def get_clock() -> Callable[[], int]:
+    return tk.now
+
+
+async def get_task_rules(request: Request) -> tk.TaskRules:
+    return request.app.state.task_rules
+
+
+ClockDep = Annotated[Callable[[], int], Depends(get_clock)]
+RulesDep = Annotated[tk.TaskRules, Depends(get_task_rules)]
+
+
+def _problem(exc: tk.TaskError) -> ProblemError:
+    """A domain error as a problem document (a field error names the field)."""
+    if isinstance(exc, tk.TaskNotFound):
+        return ProblemError(404, "Unknown task", str(exc))
+    if isinstance(exc, tk.TaskForbidden):
+        return ProblemError(403, "Not allowed", str(exc))
+    if isinstance(exc, tk.TaskConflict):
+        return ProblemError(
+            409, "Task changed meanwhile", str(exc), current_version=exc.current_version
+        )
+    errors = [{"loc": ["body", exc.field], "msg": exc.reason, "type": "value_error"}]
+    return ProblemError(422, "Invalid input", str(exc), errors=errors)
+
+
+def _filters(status, overdue, department, township, village, review) -> tk.TaskFilters:
+    return tk.TaskFilters(status, overdue, department, township, village, review)
+
+
+@router.get("/v1/tasks", summary="The caller's tasks, soonest due first (paged)")
+def list_tasks(
+    request: Request,
+    caller: TaskCaller,
+    rules: RulesDep,
+    clock: ClockDep,
+    status: Annotated[Literal[tk.LIST_STATUSES], Query()] = "active",  # type: ignore[valid-type]
+    overdue: Annotated[bool | None, Query()] = None,
+    department: Text = None,
+    township: Text = None,
+    village: Text = None,
+    review: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=tk.MAX_LIMIT)] = 50,
+    after: Annotated[
+        str | None, Query(max_length=30, description="`next` of the last page")
+    ] = None,
+) -> dict:
+    filters = _filters(status, overdue, department, township, village, review)
+    with Session(request.app.state.store) as session:
+        try:
+            page = tk.list_tasks(
+                session, caller, rules, now_ts=clock(), filters=filters, limit=limit, after=after
+            )
+        except tk.TaskError as exc:
+            raise _problem(exc) from None
+    return {"items": page.items, "next": page.next}
+
+
+@router.get(
+    "/v1/tasks.xlsx",
+    summary="My open tasks as a spreadsheet (status column with a dropdown)",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the tasks"}},
+)
+def export_tasks(
+    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep
+) -> Response:
+    buffer = io.BytesIO()
+    with Session(request.app.state.store) as session:
+        items = tk.iter_tasks(session, caller, rules, now_ts=clock(), cap=EXPORT_LIMIT)
+        write_tasks(items, buffer)
+    return Response(buffer.getvalue(), media_type=XLSX)
+
+
+@router.post("/v1/tasks/import", summary="Apply a filled-in tasks spreadsheet, row by row")
+def import_tasks_sheet(
+    request: Request,
+    caller: TaskCaller,
+    rules: RulesDep,
+    clock: ClockDep,
+    file: Annotated[UploadFile, File(description="tasks.xlsx as downloaded, statuses changed")],
+) -> dict:
+    with Session(request.app.state.store) as session:
+        try:
+            outcome = import_tasks(session, caller, rules, file.file.read(), now_ts=clock())
+        except TaskSheetError as exc:
+            raise ProblemError(422, "Unreadable tasks sheet", str(exc)) from None
+    return outcome.as_dict()
+
+
+@router.get("/v1/tasks/{task_id}", summary="A task with its history (ETag: its version)")
+def get_task(
+    task_id: TaskId,
+    request: Request,
+    response: Response,
+    caller: TaskCaller,
+    rules: RulesDep,
+    clock: ClockDep,
+) -> dict:
+    with Session(request.app.state.store) as session:
+        try:
+            task = tk.get_task(session, caller, rules, task_id, now_ts=clock())
+        except tk.TaskError as exc:
+            raise _problem(exc) from None
+    response.headers["ETag"] = f'"{task["version"]}"'
+    return task
+
+
+class TaskChange(BaseModel):
+    model_config = {"extra": "forbid"}
+    status: Literal["open", "in_progress", "done", "not_needed"]
+    note: str | None = Field(None, max_length=tk.MAX_NOTE)
+    version: int | None = Field(None, ge=1, description="or send If-Match with the ETag")
+
+
+def _version(change: TaskChange, if_match: str | None) -> int:
+    if if_match is not None:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not text.isdigit() or len(text) > 9:
+            raise ProblemError(422, "Invalid input", "If-Match: must be the task's ETag")
+        if change.version is not None and change.version != int(text):
+            raise ProblemError(422, "Invalid input", "version and If-Match disagree")
+        return int(text)
+    if change.version is None:
+        raise ProblemError(
+            428, "Version required", "send the version read (body `version` or If-Match)"
+        )
+    return change.version
+
+
+@router.patch(
+    "/v1/tasks/{task_id}",
+    summary="Change a task's status, with a note (stale version: 409, nothing written)",
+    responses=CHANGE_RESPONSES,
+)
+def patch_task(
+    task_id: TaskId,
+    request: Request,
+    response: Response,
+    caller: TaskCaller,
+    rules: RulesDep,
+    clock: ClockDep,
+    change: Annotated[TaskChange, Body()],
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> dict[str, Any]:
+    version = _version(change, if_match)
+    with Session(request.app.state.store) as session:
+        try:
+            task = tk.update_task(
+                session, caller, rules, task_id,
+                status=change.status, note=change.note, version=version, now_ts=clock(),
+            )  # fmt: skip
+        except tk.TaskError as exc:
+            raise _problem(exc) from None
+    response.headers["ETag"] = f'"{task["version"]}"'
+    return task
+
+
+def _report(request: Request, caller, rules, clock, period) -> dict:
+    with Session(request.app.state.store) as session:
+        try:
+            return supervision(session, caller, rules, now_ts=clock(), period=period)
+        except tk.TaskError as exc:
+            raise _problem(exc) from None
+
+
+@router.get("/v1/supervision", summary="Supervision (四(四)): per department and township")
+def get_supervision(
+    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep, period: Period = None
+) -> dict:
+    return _report(request, caller, rules, clock, period)
+
+
+@router.get(
+    "/v1/supervision.xlsx",
+    summary="Supervision as a spreadsheet",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the report"}},
+)
+def get_supervision_xlsx(
+    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep, period: Period = None
+) -> Response:
+    report = _report(request, caller, rules, clock, period)
+    return Response(write_supervision_xlsx(report), media_type=XLSX)
+
+
+@router.get(
+    "/v1/supervision.html",
+    summary="Supervision as a page with charts",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def get_supervision_html(
+    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep, period: Period = None
+) -> Response:
+    report = _report(request, caller, rules, clock, period)
+    return Response(render_supervision_html(report), media_type="text/html")
