@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from service.settings import Settings
-from service.web import analysis, auth, person, reviews
+from service.web import analysis, auth, person, reviews, tasks
 from service.web.pages import HERE, Web, install_handlers
 
-ROUTERS = (auth, reviews, person, analysis)
+ROUTERS = (auth, reviews, person, analysis, tasks)
 # Form posts that carry a spreadsheet: the upload limit applies, not the body limit.
 UPLOAD_PATHS = (reviews.UPLOAD_PATH, analysis.ANALYSIS_PATH)
 

@@ -10,6 +10,14 @@ KEYS = {
     "west": ("village-west-4b8e0c55", {"role": "village", "township": WEST[0], "village": WEST[1]}),
     "analyst": ("analyst-3d6a91f0", {"role": "analyst"}),
     "system": ("system-7c1e52b4", {"role": "system"}),
+    "police": (
+        "department-police-5e0a",
+        {"role": "department", "department": "county_public_security"},
+    ),
+    "education": (
+        "department-education-81f3",
+        {"role": "department", "department": "county_education"},
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import assert_accessible, screenshots
+from tests.web.conftest import PHONE, assert_accessible, screenshots
 from tests.web.keys import secret
 
 pytestmark = pytest.mark.slow
@@ -194,3 +194,54 @@ def test_one_person_assessment_in_the_browser(page):
     assert page.url.endswith("/person/child")  # nothing typed in the URL
     assert_accessible(page, "person result")
     screenshots(page, "person")
+
+
+def test_village_marks_a_task_done_and_departments_see_only_theirs(browser, server):
+    village = browser.new_context(base_url=server[0], viewport=PHONE, bypass_csp=True)
+    page = village.new_page()
+    sign_in(page, "east")
+    upload_messy(page, period="2027Q2")
+    page.get_by_role("link", name="任务", exact=True).click()
+    assert "本村的任务" in page.locator("h1").inner_text()
+    assert_accessible(page, "task list")
+    screenshots(page, "tasks")
+    page.get_by_role("link", name="第一时间向公安机关强制报告").first.click()
+    task = int(page.url.rsplit("/", 1)[1])
+    assert_accessible(page, "task")
+    page.get_by_label("已办结").check()
+    page.get_by_label("说明").fill("已电话报警，派出所民警已到场")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"**/tasks/{task}")
+    assert page.locator("#task-status").inner_text() == "已办结"
+    assert "已电话报警，派出所民警已到场" in page.locator(".history").inner_text()
+    screenshots(page, "task-done")
+    village.close()
+
+    police = browser.new_context(base_url=server[0], viewport=PHONE, bypass_csp=True)
+    page = police.new_page()
+    sign_in(page, "police")
+    page.goto("/tasks?status=all")
+    assert "本部门的任务" in page.locator("h1").inner_text()
+    assert page.locator(f'a[href="/tasks/{task}"]').count() == 1
+    departments = page.locator("#task-list .action-facts dd").all_inner_texts()
+    assert departments and "县公安局" in departments
+    assert_accessible(page, "department task list")
+    police.close()
+
+    education = browser.new_context(base_url=server[0], viewport=PHONE)
+    page = education.new_page()
+    sign_in(page, "education")
+    assert page.goto(f"/tasks/{task}").status == 404  # not its task, by URL either
+    page.goto("/tasks?status=all")
+    assert page.locator(f'a[href="/tasks/{task}"]').count() == 0
+    education.close()
+
+
+def test_supervision_report_with_its_charts(page):
+    sign_in(page, "system")
+    page.goto("/supervision")
+    assert int(page.locator("#task-total").inner_text()) > 0
+    assert page.locator("figure svg").count() == 2
+    assert "县公安局" in page.locator("#table-department").inner_text()
+    assert_accessible(page, "supervision")
+    screenshots(page, "supervision")
