@@ -38,7 +38,7 @@ LIST_ZH = {
     "all": "全部",
 }
 CHANGE_ZH = {"in_progress": "办理中", "done": "已办结", "not_needed": "无需办理（须写明原因）"}
-EVENT_ZH = {"carried_over": "转入下一季度复核（此人仍有此项风险）"}
+EVENT_ZH = {"carried_over": "转入下一季度复核（此人仍有此项风险）", "note": "备注"}
 TASKS_LISTED = 100
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -130,7 +130,7 @@ def _task_page(request, caller, task: dict, status: int = 200, **context):
         e
         | {
             "at_zh": _when(e["at"]),
-            "what_zh": STATUS_ZH.get(e["to_status"] or "") or EVENT_ZH.get(e["kind"], e["kind"]),
+            "what_zh": EVENT_ZH.get(e["kind"]) or STATUS_ZH.get(e["to_status"] or "", e["kind"]),
         }
         for e in task.get("history", [])
     ]
