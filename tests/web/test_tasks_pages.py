@@ -86,6 +86,12 @@ def test_mark_done_with_a_note_and_see_the_history(client):
     )
     assert stale.status_code == 409 and "刚被别人修改过" in stale.text
     assert re.search(r'id="task-status">已办结', stale.text)  # the latest state, shown again
+    latest = re.search(r'name="version" value="(\d+)"', stale.text).group(1)
+    noted = client.post(
+        f"/tasks/{task}",
+        data={"csrf_token": csrf(form), "status": "done", "note": "已回访", "version": latest},
+    )
+    assert noted.status_code == 200 and "村委会：备注——已回访" in text(noted)
 
 
 def test_not_needed_needs_a_reason_beside_the_note(client):
