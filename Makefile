@@ -51,6 +51,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/web.py
 
 # Mutation testing (docs/testing.md), not part of `make test`: mutmut over rules/scoring.py,
 # rules/routing.py, rules/assess.py and rules/assess_bulk.py with the tests in

@@ -63,19 +63,33 @@ def identify(settings: Settings, request: Request) -> ApiKey:
     key = _presented(request)
     if key is None:
         raise ProblemError(401, "API key required", "send X-API-Key (or Authorization: Bearer)")
-    digest = hash_key(key)
+    known = configured(settings, hash_key(key))
+    if known is None:
+        raise ProblemError(401, "Unknown API key", "the key is not configured")
+    return known
+
+
+def configured(settings: Settings, digest: str) -> ApiKey | None:
+    """The configured key with this sha256 (compared in constant time), or None.
+    The API looks up the key a request presents; the web pages the one a session holds."""
+    found = None
     for known in settings.api_keys:
-        if hmac.compare_digest(known.sha256, digest):
-            return known
-    raise ProblemError(401, "Unknown API key", "the key is not configured")
+        if hmac.compare_digest(known.sha256, digest) and found is None:
+            found = known
+    return found
 
 
 def authorize(request: Request, *roles: str) -> ApiKey:
     """The caller, if it holds one of ``roles`` (anyone while no keys are configured)."""
     caller = identify(request.app.state.settings, request)
-    if caller.role not in roles and caller is not OPEN:
+    if not permits(caller, *roles):
         raise ProblemError(403, "Not allowed", f"this needs a {' or '.join(roles)} key")
     return caller
+
+
+def permits(caller: ApiKey, *roles: str) -> bool:
+    """Whether ``caller`` holds one of ``roles`` (anyone while no keys are configured)."""
+    return caller.role in roles or caller is OPEN
 
 
 def requires(*roles: str):

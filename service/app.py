@@ -29,6 +29,8 @@ from service.routers import (
 from service.settings import Settings, get_settings
 from service.store import make_engine, migrate
 from service.tasks import TaskRules, check_department_keys
+from service.web import UPLOAD_PATHS
+from service.web import install as install_web
 
 log = logging.getLogger("liushou")
 
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import"),
+        upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import", *UPLOAD_PATHS),
     )
     app.add_middleware(Observe)  # outermost: request id, access log, metrics, last-resort 500
     for module in (
@@ -96,4 +98,5 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         audit,
     ):
         app.include_router(module.router)
+    install_web(app, settings)  # the pages for people, at /
     return app

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="JSON list of {sha256, role, township, village, department}",
     )
+    session_secret: SecretStr | None = Field(
+        None,
+        description="signs the web pages' session cookies; unset: derived from "
+        "LIUSHOU_PERSON_KEY_SECRET, or random per process while that is the development value",
+    )
+    session_hours: float = Field(8, gt=0, le=24 * 7, description="a web sign-in lasts this long")
 
     @model_validator(mode="after")
     def _safe_outside_development(self):
@@ -90,6 +96,21 @@ class Settings(BaseSettings):
                 "no API keys configured (LIUSHOU_API_KEYS): open access is refused in production"
             )
         check_open_host(self.host, self.open_access)
+        return self
+
+    @model_validator(mode="after")
+    def _sessions_shared_by_workers(self):
+        development_secret = self.person_key_secret.get_secret_value() == DEV_PERSON_KEY_SECRET
+        if (
+            self.workers > 1
+            and self.api_keys
+            and self.session_secret is None
+            and development_secret
+        ):
+            raise ValueError(
+                "set LIUSHOU_SESSION_SECRET with more than one worker: a web sign-in made in "
+                "one worker must be read by the others"
+            )
         return self
 
     @property

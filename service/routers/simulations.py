@@ -69,41 +69,56 @@ def create_simulation(
 ) -> dict:
     state = request.app.state
     ruleset = state.assessor.ruleset
+    overrides, swept = checked(body.overrides, body.sweep, ruleset)
+    population, rejected = _population(request, caller, body, ruleset)
+    model = state.assessor.model if body.apply_model else None
+    if body.apply_model and model is None:
+        raise ProblemError(409, "No model loaded", "apply_model needs LIUSHOU_MODEL_PATH")
+    result = compute(population, ruleset, overrides, swept, body.plot, body.changed_limit, model)
+    result["rejected"] = rejected
+    return result
+
+
+def checked(raw: dict, sweep_text: str | None, ruleset) -> tuple[dict, tuple | None]:
+    """The overrides and the sweep through their guard rails; a 422 naming the parameter.
+    (The web pages' analyst form calls this too.)"""
     try:
-        overrides = check(body.overrides, ruleset)
-        swept = sweep.parse(body.sweep, ruleset) if body.sweep else None
+        overrides = check(raw, ruleset)
+        swept = sweep.parse(sweep_text, ruleset) if sweep_text else None
     except OverrideError as exc:
-        where = "sweep" if body.sweep and exc.parameter in body.sweep else "overrides"
+        where = "sweep" if sweep_text and exc.parameter in sweep_text else "overrides"
         raise ProblemError(
             422,
             "Override refused",
             str(exc),
             errors=[{"loc": [where, exc.parameter], "msg": str(exc), "type": "override"}],
         ) from None
-    population, rejected = _population(request, caller, body, ruleset)
-    model = state.assessor.model if body.apply_model else None
-    if body.apply_model and model is None:
-        raise ProblemError(409, "No model loaded", "apply_model needs LIUSHOU_MODEL_PATH")
-    if swept:
-        name, values = swept
-        result: dict = {
-            "reproduce": {
-                "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
-                "overrides": overrides,
-                "population": {"persons": len(population), "sha256": population.sha256},
-                "model": simulate.model_used(model),
-            },
-            "sweep": {
-                "parameter": name,
-                "rows": sweep.run(population, ruleset, name, values, overrides, model),
-            },
-        }
-        if body.plot:
-            png = sweep.plot(result["sweep"]["rows"], name)
-            result["sweep"]["plot_png_base64"] = base64.b64encode(png).decode()
-    else:
-        result = simulate.run(population, ruleset, overrides, body.changed_limit, model)
-    result["rejected"] = rejected
+    return overrides, swept
+
+
+def compute(
+    population, ruleset, overrides: dict, swept, plot: bool, changed_limit: int, model=None
+) -> dict:
+    """A simulation, or with ``swept`` (name, values) a sweep, of a population (a Cohort);
+    ``model``: applied (and said in ``reproduce.model``) or None for the rules alone."""
+    if not swept:
+        return simulate.run(population, ruleset, overrides, changed_limit, model)
+    name, values = swept
+    result: dict = {
+        "reproduce": {
+            "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+            "overrides": overrides,
+            "population": {"persons": len(population), "sha256": population.sha256},
+            "model": simulate.model_used(model),
+        },
+        "sweep": {
+            "parameter": name,
+            "rows": sweep.run(population, ruleset, name, values, overrides, model),
+        },
+    }
+    if plot:
+        png = sweep.plot(result["sweep"]["rows"], name)
+        result["sweep"]["plot_png_base64"] = base64.b64encode(png).decode()
     return result
 
 
