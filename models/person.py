@@ -238,8 +238,7 @@ class WomanInput(PersonBase):
 
 
 Person = Annotated[ChildInput | ElderInput | WomanInput, Field(discriminator="category")]
-# mypy cannot type an Annotated union as TypeAdapter's argument; pydantic documents it
-PERSON_ADAPTER: TypeAdapter[ChildInput | ElderInput | WomanInput] = TypeAdapter(Person)  # type: ignore[arg-type]
+PERSON_ADAPTER: TypeAdapter[ChildInput | ElderInput | WomanInput] = TypeAdapter(Person)
 INPUT_MODELS: dict[str, type[PersonBase]] = {
     "child": ChildInput,
     "elder": ElderInput,
