@@ -7,10 +7,15 @@
     ├── EngineError                 rules.errors: the rules engine failed on one assessment
     ├── ModelError                  evaluation.artifact: a model file cannot be used
     ├── OverrideError               evaluation.overrides: an analyst's override is refused
-    └── SheetError                  models.sheets.files: a file cannot be read as a spreadsheet
+    ├── SheetError                  models.sheets.files: a file cannot be read as a spreadsheet
+    │   └── SheetTooLarge           over one of the sheet limits (413)
+    └── TaskError                   service.tasks: a follow-up task refused
+        ├── TaskNotFound, TaskForbidden, TaskInvalid
+        └── TaskConflict            a stale version (409)
 
-The delivery layer translates them in one place (service.problems: problem+json; the
-CLI: exit codes). Validation errors of the contract stay pydantic's ValidationError.
+The delivery layer turns them into problem+json (service.problems, and for now some
+routes catch their own: one handler per kind is still to come) and the CLI into exit
+codes. Validation errors of the contract stay pydantic's ValidationError.
 """
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from models.errors import LiushouError
 from models.review_tables import Review
 from models.task_tables import (
     ACTIVE,
@@ -59,7 +60,7 @@ CRITICAL_TERM = sa.text(CRITICAL_SQL)
 CRITICAL_ACTIVE_TERM = sa.text(CRITICAL_ACTIVE_SQL)  # the critical tasks' own index
 
 
-class TaskError(Exception):
+class TaskError(LiushouError):
     """Base of the task errors."""
 
 

@@ -14,12 +14,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from models.errors import LiushouError
 from models.identity import masked_text
 from models.sheets.columns import BOOLEAN_WORDS, HEADERS_ZH, all_fields, header_field, value_labels
 from models.sheets.rows import HEADER_ROW, KINDS, NUMERIC_ID_MARK
 
 
-class SheetError(ValueError):
+class SheetError(LiushouError, ValueError):
     """The file cannot be read as a spreadsheet at all (a 422)."""
 
 
