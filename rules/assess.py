@@ -12,7 +12,6 @@ from rules.conditions import fields_of, holds
 from rules.facts import build_fact
 from rules.loader import Rule, RuleSet, load_ruleset
 from rules.outcome import VERIFY_ACTION, outcome
-from rules.routing import action_templates
 from rules.scoring import apply_model
 from rules.seams import ModelScorer, PersonInput
 from rules.vectorized import fact_frame
@@ -32,7 +31,6 @@ class Assessor:
         self.ruleset, self.engine = ruleset, engine
         self.model = model  # the optional calibrated model, passed in (rules.seams)
         self.ref = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
-        self._templates_by_period: dict = {}
         self._rules = {rule.id: rule for rule in ruleset.rules}
         self._evidence = {rule.id: sorted(fields_of(rule.when)) for rule in ruleset.rules}
 
@@ -45,15 +43,6 @@ class Assessor:
     def with_model(self, model: ModelScorer | None) -> "Assessor":
         """The same rules and compiled engines with another model (or none)."""
         return Assessor(self.ruleset, self.engine, model)
-
-    def templates_at(self, day) -> dict[str, dict]:
-        """The actions' public fields (deadlines included) under the values in force on ``day``."""
-        start = self.ruleset.period_of(day)
-        templates = self._templates_by_period.get(start)
-        if templates is None:
-            values = self.ruleset.values_at(start)
-            templates = self._templates_by_period[start] = action_templates(self.ruleset, values)
-        return templates
 
     def assess(self, person: PersonInput) -> Assessment:
         """The assessment of one validated person."""
@@ -109,7 +98,7 @@ class Assessor:
         findings = [self._finding(rule, fact, values) for rule in fired]
         gaps = self._gaps(person.category, fact, values)
         score, level, _, interventions = outcome(
-            self.ruleset, person.category, fired, values, bool(gaps), self.templates_at(day)
+            self.ruleset, person.category, fired, values, bool(gaps), self.ruleset.templates_at(day)
         )
         if model is not None:
             level, model = apply_model(level, model)

@@ -28,7 +28,6 @@ import pandas as pd
 from models.enums import RiskLevel
 from rules.loader import RuleSet, period_groups
 from rules.outcome import outcome
-from rules.routing import action_templates
 from rules.scoring import apply_model
 from rules.seams import ModelScorer
 from rules.vectorized import (
@@ -99,8 +98,7 @@ def assess_table(
     fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
     needed = needed_fields(ruleset)
     templates = {
-        start: action_templates(ruleset, ruleset.values_at(start)) if detail == "full" else None
-        for start, _ in groups
+        start: ruleset.templates_at(start) if detail == "full" else None for start, _ in groups
     }
     hits, rules = np.nonzero(fires)  # each pattern's fired rules, at once
     fired_of = np.split(rules, np.searchsorted(hits, np.arange(1, len(first))))

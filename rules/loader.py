@@ -26,6 +26,7 @@ from rules.datafile import check_clause, check_keys, read_yaml
 from rules.departments import Department, load_departments
 from rules.errors import PeriodError, RuleFileError, RulesError, did_you_mean
 from rules.parameters import Parameter, load_parameters
+from rules.routing import action_templates
 
 DATA_DIR = Path(__file__).parent / "data"
 RULESET_ID = "shouxian-2016-278"
@@ -124,6 +125,7 @@ class RuleSet:
     derived: dict[str, dict[str, "Derived"]] = field(default_factory=dict)
     overrides: dict[str, Any] = field(default_factory=dict)
     _by_period: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _templates: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def first_day(self) -> date:
@@ -152,6 +154,15 @@ class RuleSet:
             values = {name: p.value_at(start) for name, p in self.parameters.items()}
             values = self._by_period[start] = {**values, **self.overrides}
         return values
+
+    def templates_at(self, day: date) -> dict[str, dict]:
+        """Each action's public fields, deadlines as in force on ``day``; cached per period
+        (one person's assessment and a whole table's patterns share them)."""
+        start = self.period_of(day)
+        templates = self._templates.get(start)
+        if templates is None:
+            templates = self._templates[start] = action_templates(self, self.values_at(start))
+        return templates
 
     @property
     def values(self) -> dict[str, Any]:

@@ -199,10 +199,10 @@ def test_distinct_days_cost_no_memory(dated):
     for offset in range(3650):
         day = date(2016, 9, 6) + timedelta(days=offset)
         ruleset.values_at(day)
-        dated.templates_at(day)
+        ruleset.templates_at(day)
         dated.engine.at(day)
     assert len(ruleset._by_period) <= len(ruleset.periods)
-    assert len(dated._templates_by_period) <= len(ruleset.periods)
+    assert len(ruleset._templates) <= len(ruleset.periods)
     assert len(dated.engine._engines) <= len(ruleset.periods)
 
 
