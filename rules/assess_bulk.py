@@ -40,6 +40,7 @@ from rules.vectorized import (
 )
 
 DETAILS = ("full", "levels")
+PATTERN_BOOK = 200_000  # finished patterns kept on a ruleset (a county has tens of thousands)
 
 
 @dataclass(frozen=True)
@@ -97,23 +98,28 @@ def assess_table(
     category = facts["category"].to_numpy().astype(np.int64)
     fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
     needed = needed_fields(ruleset)
-    templates = {
-        start: ruleset.templates_at(start) if detail == "full" else None for start, _ in groups
-    }
+    templates = _Templates(ruleset, detail)
     hits, rules = np.nonzero(fires)  # each pattern's fired rules, at once
     fired_of = np.split(rules, np.searchsorted(hits, np.arange(1, len(first))))
-    patterns = [
-        _pattern(
-            ruleset,
-            CATEGORIES[category[row]],
-            [ruleset.rules[j] for j in fired_of[k]],
-            gaps[row],
-            needed,
-            groups[period[row]][0],
-            templates,
-        )
-        for k, row in enumerate(first)
-    ]
+    book = ruleset.patterns  # finished once per ruleset: the pieces of a sheet share them
+    if len(book) > PATTERN_BOOK:
+        book.clear()
+    patterns = []
+    for k, row in enumerate(first):
+        day = groups[period[row]][0]
+        key = (detail, int(category[row]), fired_of[k].tobytes(), int(gaps[row]), day)
+        pattern = book.get(key)
+        if pattern is None:
+            pattern = book[key] = _pattern(
+                ruleset,
+                CATEGORIES[category[row]],
+                [ruleset.rules[j] for j in fired_of[k]],
+                gaps[row],
+                needed,
+                day,
+                templates,
+            )
+        patterns.append(pattern)
     level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
     blocks = None
     if model is not None and len(facts):
@@ -122,6 +128,18 @@ def assess_table(
             if block is not None:
                 level[i], blocks[i] = apply_model(level[i], block)
     return Assessed(codes, patterns, level, blocks, fires)
+
+
+class _Templates(dict):
+    """Each period's action templates, made when a pattern first needs them."""
+
+    def __init__(self, ruleset: RuleSet, detail: str):
+        super().__init__()
+        self.ruleset, self.detail = ruleset, detail
+
+    def __missing__(self, day: date):
+        made = self[day] = self.ruleset.templates_at(day) if self.detail == "full" else None
+        return made
 
 
 def _patterns(keys, facts, period, gaps) -> tuple[np.ndarray, np.ndarray]:

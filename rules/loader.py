@@ -126,6 +126,8 @@ class RuleSet:
     overrides: dict[str, Any] = field(default_factory=dict)
     _by_period: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _templates: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # rules.assess_bulk's finished patterns, shared by the pieces of a streamed sheet
+    patterns: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def first_day(self) -> date:
