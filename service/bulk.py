@@ -6,8 +6,10 @@ way, piece by piece, with this function:
 
     piece = score_piece(cells, ruleset, model=None, first=0)
 
-``cells``: a frame of text cells with the sheet's headers (Chinese or English), as
-``models.sheets.files.sheet_chunks`` gives them; ``first``: how many data rows came
+``cells``: text cells with the sheet's headers (Chinese or English): a pandas frame, as
+``models.sheets.files.sheet_chunks`` gives them, or an Arrow RecordBatch of string
+columns, as ``models.sheets.files.sheet_batches`` gives them (the faster way: the
+distinct texts of a column are found in Arrow); ``first``: how many data rows came
 before this piece (for the sheet's row numbers). The piece keeps the accepted rows'
 identifying columns, their encoded facts and their assessments, and the rejected
 rows with row number, column and reason: ``rows_in == scored + rejected rows``.
@@ -26,6 +28,8 @@ from datetime import date
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from models.identity import mask_id_number, mask_name
 from models.sheets.rows import Problem
@@ -71,7 +75,7 @@ class ScoredPiece:
 
 
 def score_piece(
-    cells: pd.DataFrame,
+    cells: pd.DataFrame | pa.RecordBatch,
     ruleset: RuleSet,
     model: ModelScorer | None = None,
     *,
@@ -132,3 +136,48 @@ def rejected_frame(problems: list[Problem]) -> pd.DataFrame:
             "reason": np.array([p.reason for p in problems], dtype=object),
         }
     )
+
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("row", pa.int64()),
+        ("person_id", pa.string()),
+        ("name_masked", pa.string()),
+        ("id_masked", pa.string()),
+        ("category", pa.string()),
+        ("age", pa.int64()),
+        ("assessment_date", pa.date32()),
+        ("risk_level", pa.string()),
+        ("score", pa.int64()),
+        ("rule_ids", pa.string()),
+        ("actions", pa.string()),
+        ("interventions", pa.string()),
+        ("data_gaps", pa.string()),
+        ("model_probability", pa.float64()),
+    ]
+)
+
+
+def results_batch(piece) -> pa.RecordBatch:
+    """``results_frame`` as an Arrow batch of RESULT_SCHEMA (what Parquet files hold)."""
+    frame = results_frame(piece)
+    return pa.RecordBatch.from_arrays(
+        [pa.array(frame[f.name].tolist(), f.type) for f in RESULT_SCHEMA], schema=RESULT_SCHEMA
+    )
+
+
+class ResultsParquet:
+    """A review's results (``results_frame``: masked, no names or identity numbers) written
+    to a Parquet file batch by batch as the review goes (a sink of service.review)."""
+
+    def __init__(self, path):
+        self.writer = pq.ParquetWriter(path, RESULT_SCHEMA, compression="zstd")
+        self.rows = 0
+
+    def add(self, piece) -> None:
+        if piece.scored:
+            self.writer.write_batch(results_batch(piece))
+            self.rows += piece.scored
+
+    def close(self) -> None:
+        self.writer.close()

@@ -35,37 +35,85 @@ class ReportData:
     ignored_columns: list[str] = field(default_factory=list)
     # {village: {level: count}} for the township's villages reviewed in the same period
     villages: dict[str, dict[str, int]] = field(default_factory=dict)
+    problems_total: int | None = None  # when ``problems`` holds only the first of each kind
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) if self.problems_total is None else self.problems_total
 
 
 def from_result(result, show_personal: bool = False, changes: Changes | None = None) -> ReportData:
     """From a review just run; names and numbers masked unless ``show_personal``."""
-    people = result.people
-    shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
-    names, numbers = (people[c].to_numpy() for c in shown)
-    actions, total, departments = action_list(
-        people["row"].to_numpy(),
-        people["person_id"].to_numpy(),
-        names,
-        numbers,
-        result.levels,
-        result.assessed.pattern,
-        [p.interventions for p in result.assessed.patterns],
-    )
-    problems = [
-        (kind, p.row, p.column, p.reason) for kind, items in result.problem_lists() for p in items
-    ]
-    return ReportData(
-        result.township,
-        result.village,
-        result.period,
-        result.counts(),
-        actions,
-        total,
-        departments,
-        problems,
-        changes,
-        result.ignored_columns,
-    )
+    from service.review import whole_piece  # the review builds on this module's limits
+
+    collector = ReportCollector(show_personal)
+    collector.add(whole_piece(result))
+    return collector.data(result, changes)
+
+
+class ReportCollector:
+    """A review's report built piece by piece (service.review.run_review's report sink),
+    keeping only what the report shows: the ACTION_LIMIT most urgent person-actions so
+    far, the first PROBLEM_LIMIT problems of each kind, and whole counts."""
+
+    def __init__(self, show_personal: bool = False):
+        self.shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
+        self.actions: list[list] = []
+        self.total = 0
+        self.departments: Counter = Counter()
+        self.problems: dict[str, list[tuple]] = {}
+        self.problems_total = 0
+
+    def add(self, piece) -> None:
+        people = piece.people
+        names, numbers = (people[c].to_numpy() for c in self.shown)
+        patterns = piece.patterns.patterns
+        used = np.unique(piece.codes) if len(piece.codes) else np.zeros(0, np.int64)
+        local = np.searchsorted(used, piece.codes)  # the piece's patterns only
+        actions, total, departments = action_list(
+            people["row"].to_numpy(),
+            people["person_id"].to_numpy(),
+            names,
+            numbers,
+            piece.levels,
+            local,
+            [patterns[k].interventions for k in used],
+        )
+        self.total += total
+        self.departments.update(departments)
+        if actions:
+            merged = self.actions + actions  # stable: earlier rows first among equals
+            merged.sort(key=_urgency)
+            self.actions = merged[:ACTION_LIMIT]
+        for kind, items in piece.problems.items():
+            kept = self.problems.setdefault(kind, [])
+            kept += [(kind, p.row, p.column, p.reason) for p in items[: PROBLEM_LIMIT - len(kept)]]
+            self.problems_total += len(items)
+
+    def data(self, summary, changes: Changes | None = None) -> ReportData:
+        """``summary``: anything with township, village, period, counts() and
+        ignored_columns (a ReviewSummary or a ReviewResult)."""
+        return ReportData(
+            summary.township,
+            summary.village,
+            summary.period,
+            summary.counts(),
+            self.actions,
+            self.total,
+            dict(self.departments.most_common()),
+            [p for items in self.problems.values() for p in items],
+            changes,
+            summary.ignored_columns,
+            problems_total=self.problems_total,
+        )
+
+
+_RANK_ZH = {zh: LEVEL_ORDER[level] for level, zh in LEVEL_ZH.items()}
+
+
+def _urgency(row: list) -> tuple:
+    """An action-list row's place: level, mandatory reports first, deadline, sheet row."""
+    return (_RANK_ZH[row[4]], row[8] != "是", row[7], row[0])
 
 
 def from_store(review, records, problems, changes: Changes | None) -> ReportData:

@@ -364,6 +364,24 @@ def _deliver(piece: ReviewPiece, sinks: list, summary: ReviewSummary) -> None:
         sink.add(piece)
 
 
+def whole_piece(result: ReviewResult) -> ReviewPiece:
+    """A whole ReviewResult as one piece (to write it, or report it, as a stream would)."""
+    patterns = Patterns()
+    codes = patterns.codes(result.assessed.patterns)
+    return ReviewPiece(
+        0,
+        result.rows_in,
+        result.people,
+        result.facts,
+        result.assessed,
+        codes[result.assessed.pattern] if result.scored else np.zeros(0, np.int64),
+        result.levels,
+        dict(result.problem_lists()),
+        patterns,
+        result.ignored_columns,
+    )
+
+
 class Collector:
     """A sink that keeps every piece: the whole ``ReviewResult``."""
 

@@ -244,8 +244,7 @@ def _arrow_csv(source, encoding: str, names: list[str]):
     )
     handle = pa.OSFile(str(source)) if isinstance(source, Path) else pa.BufferReader(source)
     with handle, pcsv.open_csv(handle, read, parse, convert) as reader:
-        for batch in reader:
-            yield batch
+        yield from reader
 
 
 def _pandas_rest(source, encoding: str, names: list[str], done: int, rows: int):
@@ -321,9 +320,7 @@ def _parquet_batches(source, filename: str, rows: int, limits: SheetLimits):
     except SheetError:
         raise
     except (ValueError, OSError, IndexError, pa.ArrowException) as exc:
-        raise SheetError(
-            f"{_shown(filename)}: cannot be read as Parquet ({_reason(exc)})"
-        ) from exc
+        raise SheetError(f"{_shown(filename)}: cannot be read as Parquet ({_reason(exc)})") from exc
 
 
 def _as_text(column: pa.Array) -> pa.Array:
