@@ -489,10 +489,22 @@ def _check_row(texts: list[str], row: int, limits: SheetLimits) -> None:
 
 
 def count_rows(source: bytes | Path, filename: str) -> int | None:
-    """About how many data rows a CSV has (for a progress bar); None for XLSX."""
-    if Path(filename).suffix.lower() != ".csv":
+    """About how many data rows a CSV (its lines) or a Parquet file has (for a progress
+    bar); None for XLSX."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".parquet":
+        try:
+            handle = pa.BufferReader(source) if isinstance(source, bytes) else str(source)
+            return pq.ParquetFile(handle).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            return None
+    if suffix != ".csv":
         return None
-    return _csv_stats(source)[1]
+    lines, last = 0, b""
+    for block in _blocks(source):
+        lines += block.count(b"\n")
+        last = block[-1:] or last
+    return max(lines - 1 + (last not in (b"\n", b"")), 0)
 
 
 def _csv_stats(source: bytes | Path) -> tuple[str, int, int]:

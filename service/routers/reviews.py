@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session, select
 
 from models.review_tables import Review, ReviewProblem, ReviewPublic
-from models.sheets.files import SheetError, SheetLimits, SheetTooLarge, sheet_chunks
+from models.sheets.files import SheetError, SheetLimits, SheetTooLarge, sheet_batches
 from service import metrics
 from service.access import ReviewCaller, may_see
 from service.audit import note
@@ -17,10 +17,9 @@ from service.problems import ProblemError
 from service.report_data import from_store
 from service.report_html import render_html
 from service.report_xlsx import write_report
-from service.review import review as run_review
+from service.reviewing import review_file
 from service.routers.templates import XLSX
-from service.store import changes_since_previous, problems_of, records_of, save_review
-from service.task_store import TaskCounts
+from service.store import changes_since_previous, problems_of, records_of
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 Level = Literal["low", "medium", "high", "critical"]
@@ -52,10 +51,17 @@ def create_review(
         raise ProblemError(403, "Not your village", "a village key reviews its own village only")
     state = request.app.state
     limits = SheetLimits(rows=state.settings.max_review_rows)
+    secret = state.settings.person_key_secret.get_secret_value().encode()
     try:
-        chunks = sheet_chunks(file.file.read(), file.filename or "upload", limits=limits)
-        result = run_review(
-            chunks, state.assessor, township=township, village=village, period=period
+        batches = sheet_batches(file.file.read(), file.filename or "upload", limits=limits)
+        done = review_file(  # as `liushou review`: streamed, stored in one transaction
+            batches,
+            state.assessor,
+            township=township,
+            village=village,
+            period=period,
+            engine=state.store,
+            secret=secret,
         )
     except SheetTooLarge as exc:
         raise ProblemError(
@@ -63,41 +69,32 @@ def create_review(
         ) from None
     except SheetError as exc:
         raise ProblemError(422, "Unreadable spreadsheet", str(exc)) from None
-    secret = state.settings.person_key_secret.get_secret_value().encode()
-    tasks = TaskCounts()
-    review, changes = save_review(
-        state.store, result, state.assessor.ruleset, secret, task_counts=tasks
-    )
-    _count(result)
+    review, summary = done.review, done.summary
+    _count(summary)
     note(
         state.store,
         caller,
         "upload",
         review_id=review.id,
-        rows=result.rows_in,
+        rows=summary.rows_in,
         route="POST /v1/reviews",
     )
+    rejected = summary.first_rejected[:REJECTED_SHOWN]
     return {
         "review": ReviewPublic.model_validate(review, from_attributes=True).model_dump(mode="json"),
-        "changes": changes.counts(),
-        "tasks": vars(tasks),
-        "rejected_rows": [
-            {"row": p.row, "column": p.column, "reason": p.reason}
-            for p in result.rejected[:REJECTED_SHOWN]
-        ],
-        "rejected_rows_listed": min(len(result.rejected), REJECTED_SHOWN),
+        "changes": done.changes.counts(),
+        "tasks": vars(done.tasks),
+        "rejected_rows": [{"row": p.row, "column": p.column, "reason": p.reason} for p in rejected],
+        "rejected_rows_listed": len(rejected),
         "problems": f"/v1/reviews/{review.id}/problems",
     }
 
 
-def _count(result) -> None:
-    metrics.REVIEW_ROWS.labels(outcome="scored").inc(result.scored)
-    metrics.REVIEW_ROWS.labels(outcome="rejected").inc(result.rejected_rows)
-    people = result.people
-    if len(people):
-        levels = people.assign(level=result.levels).groupby(["category", "level"]).size()
-        for (category, level), n in levels.items():
-            metrics.count_assessment(category, level, int(n))
+def _count(summary) -> None:
+    metrics.REVIEW_ROWS.labels(outcome="scored").inc(summary.scored)
+    metrics.REVIEW_ROWS.labels(outcome="rejected").inc(summary.rejected)
+    for (category, level), n in sorted(summary.by_category.items()):
+        metrics.count_assessment(category, level, int(n))
 
 
 @router.get("/{review_id}", summary="A review's summary")
