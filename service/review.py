@@ -208,11 +208,10 @@ class Duplicates:
 
     def split(self, people: pd.DataFrame) -> tuple[np.ndarray, list[Problem]]:
         """Which rows to keep (first of their number in the sheet so far), and the rest as
-        duplicates, as ``split_duplicates`` says them."""
-        keep, duplicates = split_duplicates(people)
+        duplicates, as ``split_duplicates`` says them: a number seen in an earlier piece
+        names the row it was first on there."""
         numbers = people["id_number"].to_numpy()
-        given = keep & pd.notna(numbers)
-        rows = np.flatnonzero(given)
+        rows = np.flatnonzero(pd.notna(numbers))
         hashes = self.hashes(numbers[rows]) if len(rows) else np.zeros(0, np.uint64)
         bit = (hashes % self.BITS).astype(np.int64)
         maybe = (self.bitmap[bit >> 3] >> (bit & 7).astype(np.uint8)) & 1 == 1
@@ -223,6 +222,11 @@ class Duplicates:
             found = (at < len(seen)) & (seen[np.minimum(at, len(seen) - 1)] == hashes[asked])
             earlier[asked[found]] = first[at[found]]
         again = earlier >= 0
+        rest = np.ones(len(people), dtype=bool)
+        rest[rows[again]] = False
+        kept, duplicates = split_duplicates(people[rest])  # within the piece: exact
+        keep = np.zeros(len(people), dtype=bool)
+        keep[np.flatnonzero(rest)[kept]] = True
         if again.any():
             sheet_rows = people["row"].to_numpy()
             label = column_label("id_number")
@@ -238,9 +242,7 @@ class Duplicates:
                 ],
                 key=lambda p: p.row,
             )
-            keep = keep.copy()
-            keep[rows[again]] = False
-        new = ~again
+        new = keep[rows]  # first in the sheet: remembered for the pieces to come
         if new.any():
             order = np.argsort(hashes[new], kind="stable")
             first_rows = people["row"].to_numpy()[rows[new]].astype(np.uint32)

@@ -222,9 +222,11 @@ def _csv_batches(source, filename: str, rows: int, limits: SheetLimits):
 
 
 def _arrow_csv(source, encoding: str, names: list[str]):
+    shorter: list[int] = []
+
     def short(row) -> str:
         if row.actual_columns < row.expected_columns:
-            raise _ShortRow()
+            shorter.append(row.actual_columns)  # ends this reader: pandas reads on
         return "error"  # a row longer than the header: unreadable, as pandas says
 
     read = pcsv.ReadOptions(
@@ -243,8 +245,13 @@ def _arrow_csv(source, encoding: str, names: list[str]):
         quoted_strings_can_be_null=False,
     )
     handle = pa.OSFile(str(source)) if isinstance(source, Path) else pa.BufferReader(source)
-    with handle, pcsv.open_csv(handle, read, parse, convert) as reader:
-        yield from reader
+    try:
+        with handle, pcsv.open_csv(handle, read, parse, convert) as reader:
+            yield from reader
+    except pa.ArrowInvalid:
+        if shorter:
+            raise _ShortRow() from None
+        raise
 
 
 def _pandas_rest(source, encoding: str, names: list[str], done: int, rows: int):
