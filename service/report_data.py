@@ -59,6 +59,7 @@ class ReportCollector:
     def __init__(self, show_personal: bool = False):
         self.shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
         self.actions: list[list] = []
+        self.keys = np.zeros((0, 4), dtype=np.int64)  # the actions' sort keys (_ranked)
         self.total = 0
         self.departments: Counter = Counter()
         self.problems: dict[str, list[tuple]] = {}
@@ -70,21 +71,22 @@ class ReportCollector:
         patterns = piece.patterns.patterns
         used = np.unique(piece.codes) if len(piece.codes) else np.zeros(0, np.int64)
         local = np.searchsorted(used, piece.codes)  # the piece's patterns only
-        actions, total, departments = action_list(
-            people["row"].to_numpy(),
-            people["person_id"].to_numpy(),
-            names,
-            numbers,
-            piece.levels,
-            local,
-            [patterns[k].interventions for k in used],
-        )
-        self.total += total
-        self.departments.update(departments)
-        if actions:
-            merged = self.actions + actions  # stable: earlier rows first among equals
-            merged.sort(key=_urgency)
-            self.actions = merged[:ACTION_LIMIT]
+        rows = people["row"].to_numpy()
+        ranked = _ranked(rows, piece.levels, local, [patterns[k].interventions for k in used])
+        self.total += ranked.total
+        self.departments.update(ranked.departments)
+        chosen = np.arange(min(ACTION_LIMIT, ranked.total))
+        if len(self.actions) == ACTION_LIMIT and len(chosen):  # only what can still enter
+            chosen = chosen[_before(ranked.keys[chosen], self.keys[-1])]
+        if len(chosen):
+            made = _rows(
+                ranked, chosen, rows, people["person_id"].to_numpy(), names, numbers, piece.levels
+            )
+            keys = np.concatenate([self.keys, ranked.keys[chosen]])
+            order = np.lexsort(keys.T[::-1])[:ACTION_LIMIT]  # stable: earlier pieces first
+            merged = self.actions + made
+            self.actions = [merged[i] for i in order]
+            self.keys = keys[order]
         for kind, items in piece.problems.items():
             kept = self.problems.setdefault(kind, [])
             kept += [(kind, p.row, p.column, p.reason) for p in items[: PROBLEM_LIMIT - len(kept)]]
@@ -106,14 +108,6 @@ class ReportCollector:
             summary.ignored_columns,
             problems_total=self.problems_total,
         )
-
-
-_RANK_ZH = {zh: LEVEL_ORDER[level] for level, zh in LEVEL_ZH.items()}
-
-
-def _urgency(row: list) -> tuple:
-    """An action-list row's place: level, mandatory reports first, deadline, sheet row."""
-    return (_RANK_ZH[row[4]], row[8] != "是", row[7], row[0])
 
 
 def from_store(review, records, problems, changes: Changes | None) -> ReportData:
@@ -153,6 +147,22 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
     reports, then deadline, then sheet row. Returns (rows up to ``limit``, how many in
     all, person-actions per department)."""
     limit = ACTION_LIMIT if limit is None else limit
+    ranked = _ranked(rows, levels, pattern, pattern_actions)
+    chosen = np.arange(min(limit, ranked.total))
+    out = _rows(ranked, chosen, rows, person_ids, names, numbers, levels)
+    return out, ranked.total, ranked.departments
+
+
+@dataclass
+class _Ranking:
+    total: int
+    departments: dict[str, int]
+    person: np.ndarray  # each person-action's person, most urgent first
+    action: list  # its action (an intervention dict), same order
+    keys: np.ndarray  # (n, 4) int64: level rank, not mandatory, deadline, sheet row
+
+
+def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
     sizes = np.array([len(a) for a in pattern_actions] + [0], dtype=np.int64)
     flat = [a for actions in pattern_actions for a in actions]
     per_person = sizes[pattern] if len(pattern) else np.zeros(0, dtype=np.int64)
@@ -163,7 +173,8 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
         for action in actions:
             departments[action["department_zh"]] += int(people[k])
     if total == 0:
-        return [], 0, dict(departments.most_common())
+        empty = np.zeros((0, 4), dtype=np.int64)
+        return _Ranking(0, dict(departments.most_common()), np.zeros(0, np.int64), [], empty)
     person = np.repeat(np.arange(len(pattern)), per_person)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     within = np.arange(total) - np.repeat(np.cumsum(per_person) - per_person, per_person)
@@ -171,10 +182,22 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
     mandatory = np.array([a["mandatory_report"] for a in flat], dtype=bool)[index]
     deadline = np.array([a["deadline_hours"] for a in flat], dtype=np.int64)[index]
     urgency = np.array([LEVEL_ORDER[str(v)] for v in levels], dtype=np.int64)[person]
-    order = np.lexsort((np.asarray(rows, dtype=np.int64)[person], deadline, ~mandatory, urgency))
+    sheet_rows = np.asarray(rows, dtype=np.int64)[person]
+    order = np.lexsort((sheet_rows, deadline, ~mandatory, urgency))
+    keys = np.stack([urgency, (~mandatory).astype(np.int64), deadline, sheet_rows], axis=1)
+    return _Ranking(
+        total,
+        dict(departments.most_common()),
+        person[order],
+        [flat[i] for i in index[order]],
+        keys[order],
+    )
+
+
+def _rows(ranked: _Ranking, chosen, rows, person_ids, names, numbers, levels) -> list[list]:
     out = []
-    for k in order[:limit]:
-        i, action = person[k], flat[index[k]]
+    for k in chosen:
+        i, action = ranked.person[k], ranked.action[k]
         out.append(
             [
                 int(rows[i]),
@@ -190,4 +213,14 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
                 ", ".join(action["rule_ids"]),
             ]
         )
-    return out, total, dict(departments.most_common())
+    return out
+
+
+def _before(keys: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Which rows of ``keys`` sort before the key ``last`` (lexicographically)."""
+    before = np.zeros(len(keys), dtype=bool)
+    equal = np.ones(len(keys), dtype=bool)
+    for j in range(keys.shape[1]):
+        before |= equal & (keys[:, j] < last[j])
+        equal &= keys[:, j] == last[j]
+    return before

@@ -255,3 +255,28 @@ def test_stored_streamed_review_keeps_no_identity_number(assessor, tmp_path):
         stored = connection.execute(sa.select(ReviewRecord.__table__)).all()
     assert len(stored) == done.summary.scored
     assert not numbers & {v for row in stored for v in row if isinstance(v, str)}
+
+
+def test_the_most_urgent_actions_survive_the_cut_across_batches(assessor, tmp_path, monkeypatch):
+    """With a limit far below the person-actions, the streamed report keeps exactly the
+    most urgent ones the whole review's action list gives."""
+    from service import report_data
+
+    monkeypatch.setattr(report_data, "ACTION_LIMIT", 300)
+    frame = _sheet(1200, seed=14)
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    whole = review(load_sheet(path.read_bytes(), path.name), assessor, period="2026Q4", **PLACE)
+    expected, total, departments = report_data.action_list(
+        whole.people["row"].to_numpy(),
+        whole.people["person_id"].to_numpy(),
+        whole.people["name_masked"].to_numpy(),
+        whole.people["id_masked"].to_numpy(),
+        whole.levels,
+        whole.assessed.pattern,
+        [p.interventions for p in whole.assessed.patterns],
+    )
+    done = review_file(sheet_batches(path, path.name, rows=100), assessor, period="2026Q4", **PLACE)
+    assert total > 1000 and len(expected) == 300
+    assert done.report.actions == expected and done.report.actions_total == total
+    assert done.report.departments == departments
