@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from models.identity import mask_id_number, mask_name
+from models.identity import mask_columns
 from models.sheets.rows import Problem
 from models.sheets.table import read_table
 from rules.assess_bulk import Assessed, assess_table
@@ -86,9 +86,10 @@ def score_piece(
     """Read, validate, derive facts, evaluate the rules and assemble; see the module."""
     read = read_table(cells, progress, today=today, first=first)
     people = read.table[PEOPLE_COLUMNS].reset_index(drop=True)
+    names, numbers = mask_columns(people["name"].to_numpy(), people["id_number"].to_numpy())
     # dtype=object: pandas would infer "str" and turn None into NaN
-    people["name_masked"] = pd.Series([mask_name(n) for n in people["name"]], dtype=object)
-    people["id_masked"] = pd.Series([mask_id_number(n) for n in people["id_number"]], dtype=object)
+    people["name_masked"] = pd.Series(names, dtype=object)
+    people["id_masked"] = pd.Series(numbers, dtype=object)
     facts = fact_table(read.table, ruleset).reset_index(drop=True)
     assessed = assess_table(ruleset, facts, people["assessment_date"].to_numpy(), model=model)
     return ScoredPiece(

@@ -166,8 +166,10 @@ def _rebatched(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Reco
             if count == rows:
                 yield _joined(held)
                 held, count, yielded = [], 0, True
-    if held or (not yielded and schema is not None):
-        yield _joined(held) if held else _empty_batch(schema.names)
+    if held:
+        yield _joined(held)
+    elif not yielded and schema is not None:
+        yield _empty_batch(schema.names)
 
 
 def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
@@ -256,7 +258,6 @@ def _arrow_csv(source, encoding: str, names: list[str]):
 
 def _pandas_rest(source, encoding: str, names: list[str], done: int, rows: int):
     handle = source if isinstance(source, Path) else io.BytesIO(source)
-    options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
     with pd.read_csv(
         handle,
         chunksize=rows,
@@ -264,7 +265,9 @@ def _pandas_rest(source, encoding: str, names: list[str], done: int, rows: int):
         header=None,
         names=list(range(len(names))),
         skiprows=done + 1,
-        **options,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
     ) as reader:
         yield from reader
 
