@@ -40,7 +40,9 @@ from rules.vectorized import (
 )
 
 DETAILS = ("full", "levels")
-PATTERN_BOOK = 200_000  # finished patterns kept on a ruleset (a county has tens of thousands)
+# finished patterns kept on a ruleset, the least recently used let go past it (~3 KB each;
+# a county's million people have ~30,000, most of them rare)
+PATTERN_BOOK = 16_384
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Pattern:
     actions: tuple[str, ...]  # action codes, in intervention order
     interventions: list[dict] | None  # None in the "levels" detail
     data_gaps: list[dict]
+    # what makes it: detail, category, fired rules, unknown facts, period (one per key)
+    key: tuple = ()
 
 
 @dataclass
@@ -102,8 +106,6 @@ def assess_table(
     hits, rules = np.nonzero(fires)  # each pattern's fired rules, at once
     fired_of = np.split(rules, np.searchsorted(hits, np.arange(1, len(first))))
     book = ruleset.patterns  # finished once per ruleset: the pieces of a sheet share them
-    if len(book) > PATTERN_BOOK:
-        book.clear()
     patterns = []
     for k, row in enumerate(first):
         day = groups[period[row]][0]
@@ -118,8 +120,13 @@ def assess_table(
                 needed,
                 day,
                 templates,
+                key,
             )
+        else:
+            book.move_to_end(key)  # the least recently used go first
         patterns.append(pattern)
+    while len(book) > PATTERN_BOOK:
+        book.popitem(last=False)
     level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
     blocks = None
     if model is not None and len(facts):
@@ -192,6 +199,7 @@ def _pattern(
     needed: dict,
     day: date,
     templates: dict,
+    key: tuple = (),
 ) -> Pattern:
     messages = ruleset.data_gaps.get(category, {})
     gap_list = [
@@ -211,4 +219,5 @@ def _pattern(
         actions,
         interventions,
         gap_list,
+        key,
     )

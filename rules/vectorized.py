@@ -82,7 +82,7 @@ def encode(frame: pd.DataFrame) -> pd.DataFrame:
         column = frame[name]
         if name in vocab or kinds[name] == "bool":
             # codes by hashing against the vocabulary (False, True for booleans); -1 otherwise
-            known = vocab[name] if name in vocab else _BOOL_CODES
+            known = vocab.get(name, _BOOL_CODES)
             columns[name] = as_codes(column, known)
             continue
         columns[name] = as_numbers(column)

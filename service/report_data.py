@@ -68,11 +68,10 @@ class ReportCollector:
     def add(self, piece) -> None:
         people = piece.people
         names, numbers = (people[c].to_numpy() for c in self.shown)
-        patterns = piece.patterns.patterns
-        used = np.unique(piece.codes) if len(piece.codes) else np.zeros(0, np.int64)
-        local = np.searchsorted(used, piece.codes)  # the piece's patterns only
+        local = piece.assessed  # the piece's own patterns
         rows = people["row"].to_numpy()
-        ranked = _ranked(rows, piece.levels, local, [patterns[k].interventions for k in used])
+        actions = [p.interventions for p in local.patterns]
+        ranked = _ranked(rows, piece.levels, local.pattern, actions)
         self.total += ranked.total
         self.departments.update(ranked.departments)
         chosen = np.arange(min(ACTION_LIMIT, ranked.total))

@@ -116,22 +116,31 @@ class ReviewResult:
 
 class Patterns:
     """The review's patterns, numbered once across its pieces (the store's
-    ``review_pattern``): a piece's pattern k is the review's ``codes(piece)[k]``."""
+    ``review_pattern``): a piece's pattern k is the review's ``codes(patterns)[k]``.
+    Kept: each pattern's key and points (a pattern itself only while its piece is
+    handed on: ``new``, the ones first seen in that piece)."""
 
     def __init__(self) -> None:
-        self.patterns: list[Pattern] = []
-        self._index: dict[int, int] = {}  # id(pattern) -> number (patterns are kept alive)
+        self.scores: list[int] = []
+        self.new: list[tuple[int, Pattern]] = []  # (number, pattern) first seen just now
+        self._index: dict[tuple, int] = {}
 
     def codes(self, patterns: list[Pattern]) -> np.ndarray:
         out = np.empty(len(patterns) + 1, dtype=np.int64)
+        self.new = []
         for k, pattern in enumerate(patterns):
-            number = self._index.get(id(pattern))
+            key = pattern.key or (id(pattern),)  # a pattern made outside assess_table
+            number = self._index.get(key)
             if number is None:
-                number = self._index[id(pattern)] = len(self.patterns)
-                self.patterns.append(pattern)
+                number = self._index[key] = len(self.scores)
+                self.scores.append(pattern.score)
+                self.new.append((number, pattern))
             out[k] = number
         out[-1] = -1
         return out
+
+    def __len__(self) -> int:
+        return len(self.scores)
 
 
 @dataclass
@@ -146,7 +155,7 @@ class ReviewPiece:
     codes: np.ndarray  # the review's number of each person's pattern
     levels: np.ndarray  # each person's level as text
     problems: dict[str, list[Problem]]  # by kind (KINDS), each in row order
-    patterns: Patterns  # the review's patterns so far
+    patterns: Patterns  # the review's patterns so far (``new``: those first seen here)
     ignored_columns: list[str] = field(default_factory=list)
 
     @property
@@ -389,13 +398,15 @@ class Collector:
 
     def __init__(self) -> None:
         self.pieces: list[ReviewPiece] = []
+        self.patterns: list[Pattern] = []
 
     def add(self, piece: ReviewPiece) -> None:
         self.pieces.append(piece)
+        self.patterns += [pattern for _, pattern in piece.patterns.new]
 
     def result(self, summary: ReviewSummary) -> ReviewResult:
         pieces = self.pieces
-        patterns = pieces[-1].patterns.patterns if pieces else []
+        patterns = self.patterns
         people = pd.concat([p.people for p in pieces], ignore_index=True)
         facts = pd.concat([p.facts for p in pieces], ignore_index=True)
         models = [p.assessed.model for p in pieces]

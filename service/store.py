@@ -192,18 +192,16 @@ class ReviewWriter:
         self.changes = ChangeCollector(self.previous)
         self.task_writer = TaskWriter(self.connection, review) if self.tasks else None
         self.spool = ProblemSpool()
-        self._patterns_written = 0
         self._parts = 0
         return self
 
     def add(self, piece) -> None:
         review_id = self.review.id
         current = record_frame(piece, self.secret)
-        patterns = piece.patterns.patterns
-        _insert_records(self.connection, review_id, current, patterns, self._patterns_written)
-        self._patterns_written = len(patterns)
+        _insert_records(self.connection, review_id, current, piece.patterns)
         if self.task_writer is not None:
-            self.task_writer.add(current, piece.levels, patterns)
+            local = piece.assessed
+            self.task_writer.add(current, piece.levels, local.patterns, local.pattern)
         if len(piece.facts) or not self._parts:
             blob = facts_blob.dumps(piece.facts)
             if self._parts == 0:
@@ -456,11 +454,10 @@ def record_frame(piece, secret: bytes) -> pd.DataFrame:
     )
 
 
-def _insert_records(
-    connection, review_id: int, current: pd.DataFrame, patterns: list, written: int
-) -> None:
-    """The patterns not yet written once, then one short row per person pointing at its
-    pattern (ORM objects cost ~0.2 ms a row; JSON per row would be most of the bytes)."""
+def _insert_records(connection, review_id: int, current: pd.DataFrame, patterns) -> None:
+    """The patterns first seen in this piece once (``patterns``: the review's
+    service.review.Patterns), then one short row per person pointing at its pattern (ORM
+    objects cost ~0.2 ms a row; JSON per row would be most of the bytes)."""
     rows_ = [
         (
             review_id,
@@ -469,10 +466,10 @@ def _insert_records(
             orjson.dumps([_action(i) for i in p.interventions]).decode(),
             orjson.dumps([g["field"] for g in p.data_gaps]).decode(),
         )
-        for k, p in enumerate(patterns[written:], start=written)
+        for k, p in patterns.new
     ]
     _bulk(connection, "review_pattern", PATTERN_INSERT, rows_)
-    scores = [p.score for p in patterns]
+    scores = patterns.scores
     columns = [current[c].tolist() for c in RECORD_INSERT[1:-2]]
     pattern = current["pattern"].tolist()
     rows = (

@@ -93,7 +93,7 @@ def create_for_review(connection, review, people, levels, patterns) -> TaskCount
     """Every intervention of the review's people becomes a task (``TaskWriter`` fed the
     whole review as one piece)."""
     writer = TaskWriter(connection, review)
-    writer.add(people, levels, patterns)
+    writer.add(people, levels, patterns, people["pattern"].to_numpy())
     return writer.finish()
 
 
@@ -113,19 +113,13 @@ class TaskWriter:
         self.previous = _previous_active(connection, review)
         self.people = {key for key, _ in self.previous}
         self.counts, self.matched, self.present = TaskCounts(), [], set()
-        self.templates: list[list[tuple]] = []
 
-    def add(self, people, levels, patterns) -> None:
-        """``people``: the piece's record frame (row, person_key, person_id, name_masked,
-        pattern: the review's pattern numbers); ``levels``: each person's level;
-        ``patterns``: the review's shared patterns so far."""
-        self.templates += _templates(patterns[len(self.templates) :], self.created_ts)
-        templates, previous, counts, matched = (
-            self.templates,
-            self.previous,
-            self.counts,
-            self.matched,
-        )
+    def add(self, people, levels, patterns, codes) -> None:
+        """``people``: the piece's record frame (row, person_key, person_id, name_masked);
+        ``levels``: each person's level; ``patterns`` and ``codes``: the piece's patterns
+        and each person's index into them."""
+        templates = _templates(patterns, self.created_ts)
+        previous, counts, matched = self.previous, self.counts, self.matched
         if previous:
             self.present |= self.people & set(people["person_key"])
 
@@ -134,7 +128,7 @@ class TaskWriter:
             columns = [
                 people[c].tolist() for c in ("row", "person_key", "person_id", "name_masked")
             ]
-            for *person, k in zip(*columns, levels, people["pattern"], strict=True):
+            for *person, k in zip(*columns, levels, codes.tolist(), strict=True):
                 key = person[1]
                 for tail in templates[k]:
                     if previous and (key, tail[0]) in previous:

@@ -98,7 +98,7 @@ def _cell_text(value: object, is_id: bool) -> str:
     return str(value)
 
 
-CHUNK_ROWS = 100_000  # rows read at a time (memory stays bounded)
+CHUNK_ROWS = 50_000  # rows read at a time: memory follows it (benchmarks/review.py)
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 
 
@@ -164,8 +164,9 @@ def _rebatched(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Reco
             count += take
             batch = batch.slice(take)
             if count == rows:
-                yield _joined(held)
-                held, count, yielded = [], 0, True
+                joined, held, count, yielded = _joined(held), [], 0, True
+                yield joined  # the slices are let go first: one copy of the rows at a time
+                del joined
     if held:
         yield _joined(held)
     elif not yielded and schema is not None:

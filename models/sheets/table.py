@@ -86,15 +86,35 @@ def _metadata(info) -> list:
     return found
 
 
-@dataclass
 class _Column:
-    """One field's cells, worked out once per distinct text."""
+    """One field's cells, worked out once per distinct text: each row's code into the
+    distinct values (``codes``, -1 empty), and what the checks ask, spread to the rows
+    when asked (a batch's columns are not held five times over)."""
 
-    values: np.ndarray  # contract values (object; None empty or refused)
-    filled: np.ndarray  # the cell holds text
-    refused: np.ndarray  # parse_cell refused the text
-    number: np.ndarray  # float64 of numeric values, NaN otherwise
-    length: np.ndarray  # len() of text values, 0 otherwise
+    def __init__(self, values, filled, refused, number, length, codes=None):
+        self._codes = codes
+        self._parts = (filled, refused, number, length)
+        self.values = values if codes is None else values[codes]  # contract values
+
+    def _spread(self, k: int) -> np.ndarray:
+        part = self._parts[k]
+        return part if self._codes is None else part[self._codes]
+
+    @property
+    def filled(self) -> np.ndarray:  # the cell holds text
+        return self._spread(0)
+
+    @property
+    def refused(self) -> np.ndarray:  # parse_cell refused the text
+        return self._spread(1)
+
+    @property
+    def number(self) -> np.ndarray:  # float64 of numeric values, NaN otherwise
+        return self._spread(2)
+
+    @property
+    def length(self) -> np.ndarray:  # len() of text values, 0 otherwise
+        return self._spread(3)
 
 
 def read_table(
@@ -127,7 +147,11 @@ def read_table(
     if progress is not None:
         progress(int(fast.sum() + blank.sum()))
     # dtype=object keeps None as None (pandas would infer "str" columns with NaN)
-    table = pd.DataFrame({name: column[fast] for name, column in typed.items()}, dtype=object)
+    everyone = bool(fast.all())  # the common case: no copy of the columns
+    table = pd.DataFrame(
+        {name: column if everyone else column[fast] for name, column in typed.items()},
+        dtype=object,
+    )
     start = first + HEADER_ROW + 1  # the sheet row of this piece's first data row
     table.insert(0, "row", np.flatnonzero(fast) + start)
     problems: list[Problem] = [
@@ -206,10 +230,11 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
         if name in _AS_TEXT or name == "id_number":
             return _text_column(name, cells)
         encoded = pc.dictionary_encode(cells)
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
         uniques = encoded.dictionary.to_pylist()
     else:
         codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
+        codes = codes.astype(np.int32)
     k = len(uniques) + 1  # the last slot: empty cells (NaN / None: code -1)
     values = np.full(k, None, dtype=object)
     filled, refused = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
@@ -220,7 +245,7 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
         for j, text in enumerate(texts):
             if text:
                 filled[j], values[j], length[j] = True, text, len(text)
-        return _Column(values[codes], filled[codes], refused[codes], number[codes], length[codes])
+        return _Column(values, filled, refused, number, length, codes)
     parse = _id_text if name == "id_number" else partial(parse_cell, name)  # ids: all distinct
     for j, text in enumerate(texts):
         if not text:
@@ -238,7 +263,7 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
             number[j] = float(value)
         elif isinstance(value, str):
             length[j] = len(value)
-    return _Column(values[codes], filled[codes], refused[codes], number[codes], length[codes])
+    return _Column(values, filled, refused, number, length, codes)
 
 
 def _checks(typed: dict[str, np.ndarray], columns: dict, n: int, today: date) -> np.ndarray:
