@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from models.sheets.files import CHUNK_ROWS
+
 PART = 1_000_000  # people generated at a time (each part its own seed)
 
 
@@ -180,7 +182,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sizes", default=None, help="e.g. 1000000,5000000: each, then ratios")
     parser.add_argument("--database", default=None)
-    parser.add_argument("--batch-rows", type=int, default=100_000)
+    parser.add_argument("--batch-rows", type=int, default=CHUNK_ROWS)
     parser.add_argument("--keep", type=Path, default=None, help="keep (reuse) the CSVs here")
     parser.add_argument("--coverage", action="store_true", help="the coverage generator's people")
     args = parser.parse_args()

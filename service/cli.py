@@ -20,6 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from models.person import PERSON_ADAPTER
+from models.sheets.files import CHUNK_ROWS
 from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
 from service.cli_model import fixtures_app, model_app
@@ -174,7 +175,7 @@ def review_command(
     show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
     batch_rows: int = typer.Option(
-        100_000, min=1_000, max=1_000_000, help="rows read at a time (memory follows it)"
+        CHUNK_ROWS, min=1_000, max=1_000_000, help="rows read at a time (memory follows it)"
     ),
 ) -> None:
     """Score everyone on a village's list; write the action list, changes and data problems.

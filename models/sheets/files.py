@@ -98,7 +98,7 @@ def _cell_text(value: object, is_id: bool) -> str:
     return str(value)
 
 
-CHUNK_ROWS = 50_000  # rows read at a time: memory follows it (benchmarks/review.py)
+CHUNK_ROWS = 25_000  # rows read at a time: memory follows it (benchmarks/review.py)
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 
 
