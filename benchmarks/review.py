@@ -35,11 +35,11 @@ PART = 1_000_000  # people generated at a time (each part its own seed)
 
 def write_csv(path: Path, rows: int, coverage: bool = False) -> None:
     """The synthetic county's people, ``PART`` at a time (a 5,000,000-row file is five
-    parts with seeds 0-4: a few identity numbers repeat across parts, as in real lists)."""
+    parts with seeds 0-4, each under its own region code: identity numbers unique)."""
     import csv
 
     from fixtures.generate import generate
-    from fixtures.population import population, with_identities
+    from fixtures.population import NEIGHBOURS, population, with_identities
     from models.sheets.columns import all_fields
 
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -51,7 +51,9 @@ def write_csv(path: Path, rows: int, coverage: bool = False) -> None:
                 writer.writerow(people[i % len(people)])
             return
         for seed, start in enumerate(range(0, rows, PART)):
-            frame = with_identities(population(min(PART, rows - start), seed=seed), seed=seed)
+            region = NEIGHBOURS[seed % len(NEIGHBOURS)]  # each million its own numbers
+            people = population(min(PART, rows - start), seed=seed)
+            frame = with_identities(people, seed=seed, region=region)
             frame.to_csv(handle, index=False, header=seed == 0, float_format="%.10g")
 
 
