@@ -14,8 +14,12 @@ before this piece (for the sheet's row numbers). The piece keeps the accepted ro
 identifying columns, their encoded facts and their assessments, and the rejected
 rows with row number, column and reason: ``rows_in == scored + rejected rows``.
 
-Nothing across pieces is decided here: duplicates (不重报) and the data-quality
-lists need the whole sheet and are the caller's (``models.quality``).
+Nothing across pieces is decided here: duplicates (不重报) need the sheet so far and
+are the caller's (``service.review.run_review``: ``Duplicates``, then
+``models.quality`` per piece). Finished patterns are shared across pieces through the
+ruleset (``RuleSet.patterns``, bounded), so that a piece finishes only the patterns
+no earlier piece had. ``results_batch`` gives the same rows as an Arrow batch of
+``RESULT_SCHEMA`` (what ``ResultsParquet`` writes and ``mapInArrow`` can yield).
 ``results_frame`` turns a piece into one flat row per person (level, points, rule
 ids, action codes, interventions and data gaps as JSON, the model's probability),
 the form Parquet files and Spark carry.
