@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
+from models import reasons
 from models.changes import RECORD_COLUMNS, Changes, compare
 from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewProblem, ReviewRecord
 from rules.adapter import release_free_memory
@@ -135,7 +136,7 @@ def save_review(
                 "missing since last quarter",
                 None,
                 gone["id_masked"] or "",
-                f"was {gone['from_level']}",
+                reasons.GONE(level=gone["from_level"]),
             )
             for gone in changes.gone
         ]

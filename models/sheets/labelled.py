@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.sheets.files import sheet_chunks
+from models import reasons
+from models.identity import quoted
+from models.sheets.files import DEFAULT_LIMITS, SheetLimits, sheet_chunks
 from models.sheets.rows import HEADER_ROW
 from models.sheets.table import read_table
 
@@ -28,11 +30,14 @@ class Labelled:
     sha256: str = ""
 
 
-def read(path: str | Path, require_outcome: bool = False) -> Labelled:
-    """Raises ValueError (or models.sheets.files.SheetError) when the file cannot be used at all."""
+def read(
+    path: str | Path, require_outcome: bool = False, limits: SheetLimits = DEFAULT_LIMITS
+) -> Labelled:
+    """Raises ValueError (or models.sheets.files.SheetError; SheetTooLarge over ``limits``)
+    when the file cannot be used at all."""
     path = Path(path)
     tables, outcomes, rejected, offset, labelled = [], [], [], 0, None
-    for chunk in sheet_chunks(path, path.name):
+    for chunk in sheet_chunks(path, path.name, limits=limits):
         column = next((c for c in chunk.columns if str(c).strip().lower() == OUTCOME), None)
         labelled = column is not None
         if not labelled and require_outcome:
@@ -46,7 +51,7 @@ def read(path: str | Path, require_outcome: bool = False) -> Labelled:
             label = labels[position]
             good = np.isin(label, ["0", "1"])
             rejected += [
-                (int(r), f"{OUTCOME} {v!r} is not 0 or 1")
+                (int(r), reasons.OUTCOME_NOT_BINARY(text=quoted(str(v))))
                 for r, v in zip(table["row"][~good], label[~good], strict=True)
             ]
             table = table[good]

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from models import reasons
 from models.fields import inner_type
 from models.identity import masked_text, quoted
 from models.person import INPUT_MODELS, PERSON_ADAPTER, error_message
@@ -56,7 +57,7 @@ class Problem:
         self.column = self.column[:MAX_REASON]
 
 
-BLANK_ROW = "blank row"
+BLANK_ROW = reasons.BLANK_ROW()  # "blank row"
 
 
 def merge_blank_runs(problems: list[Problem]) -> list[Problem]:
@@ -72,7 +73,9 @@ def merge_blank_runs(problems: list[Problem]) -> list[Problem]:
             and last.row + last.rows == p.row
         ):
             last.rows += p.rows
-            last.reason = f"blank rows {last.row}-{last.row + last.rows - 1} ({last.rows} rows)"
+            last.reason = reasons.BLANK_ROWS(
+                first=last.row, last=last.row + last.rows - 1, count=last.rows
+            )
         else:
             out.append(p)
     return out
@@ -147,9 +150,8 @@ def _read_row(number: int, cells: dict[str, str], result: SheetRead) -> None:
 
 
 def _joined(number: int, problems: list[Problem]) -> Problem:
-    return Problem(
-        number, "; ".join(p.column for p in problems), "; ".join(p.reason for p in problems)
-    )
+    join = reasons.SEPARATOR.join
+    return Problem(number, join(p.column for p in problems), join(p.reason for p in problems))
 
 
 def _field_of(loc: tuple) -> str:
@@ -182,7 +184,7 @@ def parse_cell(name: str, text: str) -> Any:
     if kind is bool:
         value = BOOLEAN_WORDS.get(text.lower())
         if value is None:
-            raise ValueError(f"'{quoted(text)}' is not 是/否 (yes/no)")
+            raise ValueError(reasons.NOT_YES_NO(text=quoted(text)))
         return value
     if kind is int:
         return _whole(text)
@@ -202,13 +204,13 @@ def _number(text: str) -> float:
     try:
         return float(cleaned)
     except ValueError:
-        raise ValueError(f"'{quoted(text)}' is not a number") from None
+        raise ValueError(reasons.NOT_A_NUMBER(text=quoted(text))) from None
 
 
 def _whole(text: str) -> int:
     number = _number(text)
     if not number.is_integer():
-        raise ValueError(f"'{quoted(text)}' is not a whole number")
+        raise ValueError(reasons.NOT_WHOLE(text=quoted(text)))
     return int(number)
 
 
@@ -218,7 +220,7 @@ def _date(text: str) -> str:
             return datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"'{quoted(text)}' is not a date (write 2026-11-28)")
+    raise ValueError(reasons.NOT_A_DATE(text=quoted(text)))
 
 
 def _enum(name: str, kind: type[Enum], text: str) -> str:
@@ -229,7 +231,7 @@ def _enum(name: str, kind: type[Enum], text: str) -> str:
     if text in labels:
         return labels[text]
     allowed = "、".join(list(labels) or sorted(codes))
-    raise ValueError(f"'{quoted(text)}' is not one of {allowed}")
+    raise ValueError(reasons.NOT_ONE_OF(text=quoted(text), allowed=allowed))
 
 
 _EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with long numbers
@@ -237,7 +239,5 @@ _EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with
 
 def _id_text(text: str) -> str:
     if NUMERIC_ID_MARK in text or _EXPONENT.fullmatch(text) or text.endswith(".0"):
-        raise ValueError(
-            "the identity number was stored as a number and lost digits: format the column as text"
-        )
+        raise ValueError(reasons.ID_STORED_AS_NUMBER())
     return text.upper()

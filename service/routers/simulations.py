@@ -92,7 +92,7 @@ def checked(raw: dict, sweep_text: str | None, ruleset) -> tuple[dict, tuple | N
             "Override refused",
             str(exc),
             errors=[{"loc": [where, exc.parameter], "msg": str(exc), "type": "override"}],
-        ) from None
+        ) from exc  # the cause: its kind, for the analyst's page to say it in Chinese
     return overrides, swept
 
 
