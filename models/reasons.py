@@ -17,7 +17,6 @@ or a birth date. The Chinese is put together with the row's column in
 """
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 SEPARATOR = "; "  # between the reasons of one row (models.sheets.rows._joined)
@@ -30,6 +29,9 @@ class Reason:
     english: str  # str.format template; each {name} a value
     chinese: str  # str.format template over the same values (and models.sheets.explain's)
     fix: str = ""  # what to change in the sheet, when the reason does not say it
+    # the fields a check across fields is about (its error names no field: the row's column
+    # is "category"); a page names these columns instead
+    about: tuple[str, ...] = ()
     pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -48,6 +50,9 @@ def template_pattern(template: str) -> re.Pattern:
     parts.append(re.escape(template[at:]))
     return re.compile("".join(parts) + f"(?={re.escape(SEPARATOR)}|$)", re.DOTALL)
 
+
+# What a reason cut at its length holds no more (models.sheets.rows.Problem)
+MORE = Reason("more", "…", "……（还有其他问题，未全部列出）")
 
 # One cell (models.sheets.rows.parse_cell)
 NOT_YES_NO = Reason(
@@ -159,6 +164,7 @@ ID_BIRTH_AFTER_ASSESSMENT = Reason(
     "id_number gives a birth date after assessment_date {when}",
     "号码中的出生日期晚于评估日期 {when}",
     "请核对身份证号码和评估日期",
+    ("id_number", "assessment_date"),
 )
 AGE_CONTRADICTS = Reason(
     "age_contradicts",
@@ -172,12 +178,14 @@ AGE_OVER_MAX = Reason(
     "birth_date gives age {age}, over {limit}",
     "算出的年龄 {age} 岁超过 {limit} 岁",
     "请核对出生日期或身份证号码",
+    ("id_number", "birth_date"),
 )
 CHILDREN_AWAY_EXCEEDS = Reason(
     "children_away_exceeds_children",
     "children_away_count {away} exceeds children_count {count}",
     "外出子女数 {away} 多于子女数 {count}",
     "请核对子女数和外出子女数",
+    ("children_count", "children_away_count"),
 )
 
 # Data quality of the accepted rows (models.quality)
@@ -218,21 +226,32 @@ REASONS: tuple[Reason, ...] = tuple(v for v in list(globals().values()) if isins
 
 def read(
     text: str, reasons: tuple[Reason, ...] = REASONS
-) -> Iterator[tuple[Reason | None, dict[str, str]]]:
+) -> list[tuple[Reason | None, dict[str, str]]]:
     """The reasons joined in ``text`` (by SEPARATOR), each with its values; a part no
-    template matches comes as (None, {"text": the part}) and reading goes on after it."""
-    at = 0
-    while at < len(text):
+    template matches comes as (None, {"text": the part}).
+
+    A quoted cell may itself hold SEPARATOR or a template's words, so more than one
+    reading can fit: the one with the fewest unread parts, then the most parts (each
+    quote as short as it can be), wins."""
+    best: dict[int, tuple[int, int, list]] = {len(text): (0, 0, [])}
+
+    def after(end: int) -> int:
+        return end + len(SEPARATOR) if text.startswith(SEPARATOR, end) else end
+
+    for at in range(len(text) - 1, -1, -1):  # every reading of text[at:], from the end
+        if at > 0 and not text.startswith(SEPARATOR, at - len(SEPARATOR)):
+            continue  # a part starts at the text's start or after a separator only
+        options = []
         for reason in reasons:
             match = reason.pattern.match(text, at)
-            if match:
-                yield reason, match.groupdict()
-                at = match.end()
-                break
-        else:
-            end = text.find(SEPARATOR, at)
-            end = len(text) if end < 0 else end
-            yield None, {"text": text[at:end]}
-            at = end
-        if text.startswith(SEPARATOR, at):
-            at += len(SEPARATOR)
+            if match and after(match.end()) in best:
+                unread, parts, rest = best[after(match.end())]
+                options.append((unread, parts - 1, [(reason, match.groupdict()), *rest]))
+        end = text.find(SEPARATOR, at)
+        end = len(text) if end < 0 else end
+        if after(end) in best:
+            unread, parts, rest = best[after(end)]
+            options.append((unread + 1, parts - 1, [(None, {"text": text[at:end]}), *rest]))
+        if options:
+            best[at] = min(options, key=lambda option: option[:2])
+    return best[0][2] if text else []

@@ -118,19 +118,22 @@ def explain(kind: str, column: str, reason: str) -> tuple[Explained, ...]:
     """A stored problem in Chinese, one ``Explained`` per cell it names."""
     who = column if kind == GONE_KIND else ""  # there the column holds who (masked)
     columns = column.split(SEPARATOR) if column and not who else []
-    fields = [header_field(c) or c for c in columns]  # a label cut short stays as it is
+    more = reasons.MORE()
+    fields = [header_field(c) or ("" if c == more else c) for c in columns]
     parts = list(reasons.read(reason, READ))
     if len(parts) == 1 and len(fields) > 1:  # one reason for several cells
         return (_one(parts[0], fields, who),)
     out = []
     for i, part in enumerate(parts):
-        field = fields[i] if i < len(fields) else None
+        field = fields[i] if i < len(fields) else ""
         out.append(_one(part, [field] if field else [], who))
     return tuple(out)
 
 
 def _one(part: tuple[Reason | None, dict], fields: list, who: str) -> Explained:
     reason, values = part
+    if reason is not None and reason.about:
+        fields = list(reason.about)
     column = "、".join(HEADERS_ZH.get(f, f) for f in fields)
     if reason is None:
         return Explained(column, UNKNOWN.format(**values), "")

@@ -44,7 +44,8 @@ MAX_REASON = 300  # characters of a stored or shown reason
 class Problem:
     """A sheet problem; ``rows`` > 1 for one problem standing for a run of rows (blank rows).
 
-    The reason never quotes an identity number (masked) and is cut to MAX_REASON."""
+    The reason never quotes an identity number (masked). Reason and column are cut to
+    MAX_REASON at a separator, ending in ``reasons.MORE`` (…): what is kept reads whole."""
 
     row: int
     column: str
@@ -52,9 +53,17 @@ class Problem:
     rows: int = 1
 
     def __post_init__(self):
-        reason = masked_text(self.reason)
-        self.reason = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
-        self.column = self.column[:MAX_REASON]
+        self.reason = _cut(masked_text(self.reason))
+        self.column = _cut(self.column)
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_REASON:
+        return text
+    more = reasons.SEPARATOR + reasons.MORE()
+    kept = text[: MAX_REASON - len(more)]
+    at = kept.rfind(reasons.SEPARATOR)
+    return (kept[:at] if at > 0 else kept) + more
 
 
 BLANK_ROW = reasons.BLANK_ROW()  # "blank row"
@@ -150,8 +159,18 @@ def _read_row(number: int, cells: dict[str, str], result: SheetRead) -> None:
 
 
 def _joined(number: int, problems: list[Problem]) -> Problem:
-    join = reasons.SEPARATOR.join
-    return Problem(number, join(p.column for p in problems), join(p.reason for p in problems))
+    """One problem for a row's cells: as many whole (column, reason) pairs as fit, then
+    ``reasons.MORE`` in both, so that the n-th reason is the n-th column's."""
+    join, more = reasons.SEPARATOR.join, reasons.MORE()
+    room = MAX_REASON - len(reasons.SEPARATOR + more)
+    columns: list[str] = []
+    why: list[str] = []
+    for p in problems:
+        if len(join([*columns, p.column])) > room or len(join([*why, p.reason])) > room:
+            columns, why = [*columns, more], [*why, more]
+            break
+        columns, why = [*columns, p.column], [*why, p.reason]
+    return Problem(number, join(columns), join(why))
 
 
 def _field_of(loc: tuple) -> str:

@@ -135,6 +135,7 @@ def review_page(request: Request, caller: Caller, review: str):
         changes = changes_since_previous(session, found)
         _, _, departments = page_actions(session, found.id, None, limit=0)
     counts = {k: getattr(found, k) for k in ("rows_in", "scored", "rejected", *LEVEL_ZH)}
+    uploaded = _utc(found.created_at).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
     return page(
         request,
         "review.html",
@@ -149,7 +150,12 @@ def review_page(request: Request, caller: Caller, review: str):
         kind_zh=kind_zh,
         explain=explain,
         shown=_shown,
+        uploaded=uploaded,
     )
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # SQLite keeps no zone
 
 
 @router.get("/reviews/{review}/actions")
@@ -158,7 +164,7 @@ def actions_page(request: Request, caller: Caller, review: str, level: str = "")
     level = level if level in LEVEL_ZH else ""
     with Session(request.app.state.store) as session:
         rows, total, _ = page_actions(session, found.id, level or None, LISTED)
-    created = found.created_at if found.created_at.tzinfo else found.created_at.replace(tzinfo=UTC)
+    created = _utc(found.created_at)
     return page(
         request,
         "actions.html",
