@@ -18,6 +18,7 @@ or a birth date. The Chinese is put together with the row's column in
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 SEPARATOR = "; "  # between the reasons of one row (models.sheets.rows._joined)
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -33,9 +34,11 @@ class Reason:
     # is "category"); a page names these columns instead
     about: tuple[str, ...] = ()
     pattern: re.Pattern = field(init=False, repr=False, compare=False)
+    prefix: str = field(init=False, repr=False, compare=False)  # the words before any value
 
     def __post_init__(self):
         object.__setattr__(self, "pattern", template_pattern(self.english))
+        object.__setattr__(self, "prefix", self.english.split("{", 1)[0])
 
     def __call__(self, **values: object) -> str:
         return self.english.format(**values)
@@ -224,6 +227,17 @@ OUTCOME_NOT_BINARY = Reason(
 REASONS: tuple[Reason, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Reason))
 
 
+@lru_cache(maxsize=8)
+def _by_first_character(
+    reasons: tuple[Reason, ...],
+) -> tuple[dict[str, tuple[Reason, ...]], tuple[Reason, ...]]:
+    """The templates a part may match, by the part's first character (in their order)."""
+    unkeyed = tuple(r for r in reasons if not r.prefix)
+    first = {r.prefix[0] for r in reasons if r.prefix}
+    keyed = {c: tuple(r for r in reasons if not r.prefix or r.prefix[0] == c) for c in first}
+    return keyed, unkeyed
+
+
 def read(
     text: str, reasons: tuple[Reason, ...] = REASONS
 ) -> list[tuple[Reason | None, dict[str, str]]]:
@@ -234,15 +248,19 @@ def read(
     reading can fit: the one with the fewest unread parts, then the most parts (each
     quote as short as it can be), wins."""
     best: dict[int, tuple[int, int, list]] = {len(text): (0, 0, [])}
+    by_first, unkeyed = _by_first_character(reasons)
 
     def after(end: int) -> int:
         return end + len(SEPARATOR) if text.startswith(SEPARATOR, end) else end
 
-    for at in range(len(text) - 1, -1, -1):  # every reading of text[at:], from the end
-        if at > 0 and not text.startswith(SEPARATOR, at - len(SEPARATOR)):
-            continue  # a part starts at the text's start or after a separator only
+    starts = [0] + [m.end() for m in re.finditer(re.escape(SEPARATOR), text)]
+    for at in reversed(starts):  # a part starts at the text's start or after a separator
+        if at >= len(text):
+            continue
         options = []
-        for reason in reasons:
+        for reason in by_first.get(text[at], unkeyed):
+            if not text.startswith(reason.prefix, at):
+                continue  # cheaper than the pattern, and most templates fail here
             match = reason.pattern.match(text, at)
             if match and after(match.end()) in best:
                 unread, parts, rest = best[after(match.end())]

@@ -21,6 +21,7 @@ from datetime import date
 from functools import lru_cache
 
 from pydantic_core import PydanticKnownError
+from pydantic_core.core_schema import ErrorType
 
 from models import reasons
 from models.enums import RiskLevel
@@ -43,7 +44,7 @@ SEX_ZH = {"male": "男", "female": "女"}
 UNKNOWN = "填写有误（{text}）"
 
 
-def _pydantic(kind: str, context: dict, chinese: str, fix: str = "") -> Reason:
+def _pydantic(kind: ErrorType, context: dict, chinese: str, fix: str = "") -> Reason:
     """A pydantic error type, read by pydantic's own message template."""
     return Reason(kind, PydanticKnownError(kind, context).message_template, chinese, fix)
 
@@ -138,24 +139,39 @@ def _one(part: tuple[Reason | None, dict], fields: list, who: str) -> Explained:
     if reason is None:
         return Explained(column, UNKNOWN.format(**values), "")
     field = fields[0] if len(fields) == 1 else None
-    text = reason.chinese.format(**values, **_derived(values, field, who))
+    text = reason.chinese.format_map(_Values(values, field, who))
     return Explained(column, text, reason.fix, reason.kind)
 
 
-def _derived(values: dict, field: str | None, who: str) -> dict:
-    """What the Chinese templates say beyond the English's values."""
-    derived = {
-        "who": who,
-        "categories_zh": "、".join(value_labels("category")),
-        "derived_zh": SEX_ZH.get(values.get("derived", "").strip("'"), ""),
-        "category_zh": _category_zh(values.get("category", "")),
-        "level_zh": _level_zh(values.get("level", "")),
-        "range_zh": _range_zh(values, field),
-        "choices_zh": "、".join(value_labels(field)) if field else values.get("expected", ""),
-    }
-    if not derived["choices_zh"]:
-        derived["choices_zh"] = values.get("expected", "")
-    return derived
+class _Values(dict):
+    """The English's values, and what the Chinese templates say beyond them (worked out
+    when a template asks)."""
+
+    def __init__(self, values: dict, field: str | None, who: str):
+        super().__init__(values)
+        self.field, self.who = field, who
+
+    def __missing__(self, key: str) -> str:
+        field = self.field
+        if key == "who":
+            return self.who
+        if key == "categories_zh":
+            return "、".join(value_labels("category"))
+        if key == "derived_zh":
+            return SEX_ZH.get(self.get("derived", ""), "")
+        if key == "category_zh":
+            return _category_zh(self.get("category", ""))
+        if key == "level_zh":
+            return _level_zh(self.get("level", ""))
+        if key == "range_zh":
+            return _range_zh(self, field)
+        if key == "choices_zh":
+            return (
+                "、".join(value_labels(field))
+                if field and value_labels(field)
+                else self.get("expected", "")
+            )
+        raise KeyError(key)
 
 
 def _category_zh(code: str) -> str:
