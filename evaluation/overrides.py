@@ -28,11 +28,12 @@ _VALUE = re.compile(r"^\s*(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z_]+)?
 
 
 class OverrideError(LiushouError, ValueError):
-    """An override that cannot be applied; ``parameter`` names it."""
+    """An override that cannot be applied; ``parameter`` names it, ``where`` says whether it
+    came in the overrides or in a sweep (the field a problem document names)."""
 
-    def __init__(self, parameter: str, message: str):
+    def __init__(self, parameter: str, message: str, where: str = "overrides"):
         super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
+        self.parameter, self.message, self.where = parameter, message, where
 
 
 def parse(assignments: Iterable[str], ruleset: Any) -> dict[str, int | float]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import openpyxl
 import xlsxwriter
 
+from models.sheets.files import SheetError
 from service import tasks as tk
 
 SHEET = "任务 (tasks)"
@@ -43,7 +44,7 @@ HEADERS = [f"{zh} ({name})" for name, zh in COLUMNS]
 EDITABLE = {"id", "version", "status", "note"}
 
 
-class TaskSheetError(ValueError):
+class TaskSheetError(SheetError):
     """The upload is not a tasks sheet (unreadable, wrong columns, too many rows)."""
 
 

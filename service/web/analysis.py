@@ -14,13 +14,14 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, select
 
 from evaluation import cohort
+from models.errors import LiushouError
 from models.review_tables import Review
 from models.sheets.files import SheetError
 from models.sheets.labelled import read as read_population
 from service.access import may_see
-from service.problems import ProblemError
+from service.problems import ProblemError, as_problem
 from service.routers.catalog import list_parameters
-from service.routers.simulations import SimulationRequest, _population, checked, compute
+from service.simulations import SimulationRequest, checked, compute, population_of
 from service.web.forms import parameter_rows
 from service.web.pages import PostedForm, Role, page
 from service.web.reviews import REVIEWS_LISTED, SUFFIXES
@@ -90,10 +91,12 @@ async def analysis(request: Request, caller: Analyst, form: PostedForm):
         filename = upload.filename if upload is not None else ""
         try:
             result = await run_in_threadpool(_run, request, caller, values, names, data, filename)
-        except ProblemError as exc:
-            errors = _problem_errors(exc, values)
-        except (SheetError, BadZipFile, ValueError):
-            errors = {"file": "无法读取此文件：请用名单模板，另存为 .xlsx，或 UTF-8 编码的 .csv"}
+        except (SheetError, BadZipFile):
+            errors = dict(UNREADABLE)
+        except LiushouError as exc:  # an override refused, a review not found, too many
+            errors = _problem_errors(as_problem(exc), values)
+        except ValueError:
+            errors = dict(UNREADABLE)
     status = 400 if errors else 200
     return page(
         request,
@@ -151,6 +154,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
+UNREADABLE = {"file": "无法读取此文件：请用名单模板，另存为 .xlsx，或 UTF-8 编码的 .csv"}
+
+
 def _run(request, caller, values: dict, names: list[str], data: bytes | None, filename: str):
     ruleset = request.app.state.assessor.ruleset
     raw = {n: values[f"p:{n}"] for n in names if values[f"p:{n}"]}
@@ -161,7 +167,9 @@ def _run(request, caller, values: dict, names: list[str], data: bytes | None, fi
     overrides, swept = checked(raw, sweep_text, ruleset)
     if data is None:
         body = SimulationRequest(review_id=int(values["review_id"]), changed_limit=CHANGED_LISTED)
-        population, _ = _population(request, caller, body, ruleset)
+        limit = request.app.state.settings.max_simulation_records
+        with Session(request.app.state.store) as session:
+            population, _ = population_of(session, caller, body, ruleset, limit)
         rejected = []
     else:
         population, rejected = _uploaded(request, data, filename, ruleset)
