@@ -20,6 +20,7 @@ from models.sheets.files import SheetError
 from service import tasks as tk
 
 SHEET = "任务 (tasks)"
+EXPORT_LIMIT = 50_000  # tasks in one downloaded sheet (API and CLI)
 STATUS_ZH = {"open": "待办", "in_progress": "办理中", "done": "已办结", "not_needed": "无需办理"}
 FROM_ZH = {zh: code for code, zh in STATUS_ZH.items()}
 MAX_ROWS = 50_000

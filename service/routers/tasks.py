@@ -27,7 +27,7 @@ from service.problems import ProblemError, _documented
 from service.responses import Supervision, TaskOut, TaskPage, TasksImported
 from service.routers.templates import XLSX
 from service.supervision import render_supervision_html, supervision, write_supervision_xlsx
-from service.tasks_xlsx import import_tasks, write_tasks
+from service.tasks_xlsx import EXPORT_LIMIT, import_tasks, write_tasks
 
 CHANGE_RESPONSES = {
     403: _documented("This key's role may not change tasks (analyst keys read only)"),
@@ -40,7 +40,6 @@ router = APIRouter(tags=["tasks"])
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the task's id")]
 Period = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$", examples=["2026Q4"])]
 Text = Annotated[str | None, Query(max_length=64)]
-EXPORT_LIMIT = 50_000
 
 
 def _filters(status, overdue, department, township, village, review) -> tk.TaskFilters:
