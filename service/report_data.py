@@ -10,8 +10,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from sqlmodel import Session
 
 from models.changes import Changes
+from service.settings import ApiKey
+from service.store import (
+    all_problems,
+    changes_since_previous,
+    records_of,
+    village_levels,
+    visible_review,
+)
 
 # Rows a report lists (xlsxwriter writes ~200,000 cells/s here; a village is far below)
 ACTION_LIMIT = 50_000  # action-list rows (most urgent first)
@@ -66,6 +75,17 @@ def from_result(result, show_personal: bool = False, changes: Changes | None = N
         changes,
         result.ignored_columns,
     )
+
+
+def stored_report(session: Session, caller: ApiKey, review_id: int) -> ReportData:
+    """The report of a stored review this key may see (ReviewNotFound otherwise), with the
+    township's other villages of the same period beside it."""
+    review = visible_review(session, caller, review_id)
+    records = records_of(session, review_id)
+    changes = changes_since_previous(session, review)
+    data = from_store(review, records, all_problems(session, review_id), changes)
+    data.villages = village_levels(session, caller, review)
+    return data
 
 
 def from_store(review, records, problems, changes: Changes | None) -> ReportData:

@@ -15,13 +15,14 @@ from sqlmodel import Session, select
 
 from evaluation import cohort
 from evaluation.overrides import OverrideError
+from models.errors import LiushouError
 from models.review_tables import Review
 from models.sheets.files import SheetError, SheetLimits, SheetTooLarge
 from models.sheets.labelled import read as read_population
 from service.access import may_see
-from service.problems import ProblemError
+from service.problems import ProblemError, as_problem
 from service.routers.catalog import list_parameters
-from service.routers.simulations import SimulationRequest, _population, checked, compute
+from service.simulations import SimulationRequest, checked, compute, population_of
 from service.web.errors import sheet_too_large_zh
 from service.web.forms import parameter_rows
 from service.web.pages import PostedForm, Role, page
@@ -92,12 +93,16 @@ async def analysis(request: Request, caller: Analyst, form: PostedForm):
         filename = upload.filename if upload is not None else ""
         try:
             result = await run_in_threadpool(_run, request, caller, values, names, data, filename)
-        except ProblemError as exc:
-            errors = _problem_errors(exc, values)
+        except OverrideError as exc:  # a guard rail: said beside its field, in Chinese
+            errors = override_errors(exc, values)
         except SheetTooLarge as exc:
             errors, status = {"file": sheet_too_large_zh(exc)}, 413
-        except (SheetError, BadZipFile, ValueError):
-            errors = {"file": "无法读取此文件：请用名单模板，另存为 .xlsx，或 UTF-8 编码的 .csv"}
+        except (SheetError, BadZipFile):
+            errors = dict(UNREADABLE)
+        except LiushouError as exc:  # a review not found or stored without its facts
+            errors = _problem_errors(as_problem(exc), values)
+        except ValueError:
+            errors = dict(UNREADABLE)
     if errors and status == 200:
         status = 400
     return page(
@@ -156,6 +161,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
+UNREADABLE = {"file": "无法读取此文件：请用名单模板，另存为 .xlsx，或 UTF-8 编码的 .csv"}
+
+
 def _run(request, caller, values: dict, names: list[str], data: bytes | None, filename: str):
     ruleset = request.app.state.assessor.ruleset
     raw = {n: values[f"p:{n}"] for n in names if values[f"p:{n}"]}
@@ -166,7 +174,9 @@ def _run(request, caller, values: dict, names: list[str], data: bytes | None, fi
     overrides, swept = checked(raw, sweep_text, ruleset)
     if data is None:
         body = SimulationRequest(review_id=int(values["review_id"]), changed_limit=CHANGED_LISTED)
-        population, _ = _population(request, caller, body, ruleset)
+        limit = request.app.state.settings.max_simulation_records
+        with Session(request.app.state.store) as session:
+            population, _ = population_of(session, caller, body, ruleset, limit)
         rejected = []
     else:
         population, rejected = _uploaded(request, data, filename, ruleset)
@@ -226,15 +236,16 @@ def _n(value: int | float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def override_errors(exc: OverrideError, values: dict) -> dict[str, str]:
+    """A refused override beside its parameter; a refused sweep beside the sweep's field."""
+    key = f"p:{exc.parameter}"
+    if exc.where == "sweep" or key not in values:
+        key = SWEEP_FIELDS.get(exc.kind, "sweep_parameter")
+    return {key: override_zh(exc)}
+
+
 def _problem_errors(exc: ProblemError, values: dict) -> dict[str, str]:
     """An API error beside the field it is about, in plain words."""
-    cause = exc.__cause__  # service.routers.simulations.checked: the guard rail's error
-    if isinstance(cause, OverrideError):
-        where = (exc.extra.get("errors") or [{"loc": ["overrides"]}])[0]["loc"][0]
-        key = f"p:{cause.parameter}"
-        if where == "sweep" or key not in values:
-            key = SWEEP_FIELDS.get(cause.kind, "sweep_parameter")
-        return {key: override_zh(cause)}
     if values["source"] == "review":
         reasons = {
             404: "没有这次复核，或您的密钥无权查看",

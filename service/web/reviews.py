@@ -22,14 +22,13 @@ from models.review_tables import Review
 from models.sheets.explain import explain, kind_zh
 from models.sheets.files import SheetError, SheetLimits, SheetTooLarge, sheet_chunks
 from service.access import may_see
-from service.problems import ProblemError
-from service.report_data import LEVEL_ZH
+from service.problems import as_problem
+from service.report_data import LEVEL_ZH, stored_report
 from service.report_xlsx import CHANGE_ZH, write_report
 from service.review import PERIOD
 from service.review import review as run_review
-from service.routers.reviews import _report_data, _visible
 from service.routers.templates import XLSX
-from service.store import changes_since_previous, save_review
+from service.store import ReviewNotFound, changes_since_previous, save_review, visible_review
 from service.web.errors import sheet_too_large_zh
 from service.web.pages import Caller, PageError, PostedForm, Role, from_problem, page, see_other
 from service.web.review_data import page_actions, page_problems
@@ -122,9 +121,10 @@ def _review_and_store(request: Request, data: bytes, filename: str, values: dict
 def _found(request: Request, caller, text: str) -> Review:
     """The review, if this key may see it (the API's scope check), else a 404 page."""
     try:
-        return _visible(request, caller, review_id(text))
-    except ProblemError as exc:
-        raise from_problem(exc) from None
+        with Session(request.app.state.store) as session:
+            return visible_review(session, caller, review_id(text))
+    except ReviewNotFound as exc:
+        raise from_problem(as_problem(exc)) from None
 
 
 @router.get("/reviews/{review}")
@@ -198,7 +198,8 @@ def _action(row: list, created: datetime) -> dict:
 def report_xlsx(request: Request, caller: Caller, review: str):
     found = _found(request, caller, review)
     buffer = io.BytesIO()
-    write_report(_report_data(request, caller, found.id), buffer)  # as GET …/report.xlsx
+    with Session(request.app.state.store) as session:  # as GET …/report.xlsx
+        write_report(stored_report(session, caller, found.id), buffer)
     name = f"review-{found.id}-{found.period}.xlsx"  # no place name: headers are ASCII
     return Response(
         buffer.getvalue(),
