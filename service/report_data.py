@@ -13,6 +13,7 @@ import numpy as np
 from sqlmodel import Session
 
 from models.changes import Changes
+from models.enums import RiskLevel
 from service.settings import ApiKey
 from service.store import (
     all_problems,
@@ -27,7 +28,8 @@ ACTION_LIMIT = 50_000  # action-list rows (most urgent first)
 CHANGE_LIMIT = 20_000  # rows per kind of change
 PROBLEM_LIMIT = 20_000  # data-problem rows
 LEVEL_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-LEVEL_ZH = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
+# most urgent first; the words are RiskLevel.zh's (models/enums.py)
+LEVEL_ZH = {level.value: level.zh for level in sorted(RiskLevel, key=lambda v: -v.rank)}
 
 
 @dataclass
