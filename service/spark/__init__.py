@@ -27,9 +27,12 @@ def session(master: str | None = None, app_name: str = "liushou"):
     (``local[*]`` outside spark-submit)."""
     from pyspark.sql import SparkSession
 
-    # local mode: the Python workers run this interpreter (with this package), not the
-    # first python3 on PATH; on a cluster PYSPARK_PYTHON names the shipped environment
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Run here (not by spark-submit) on a local master, the Python workers are this
+    # interpreter, with this package, not the first python3 on PATH; on a cluster,
+    # PYSPARK_PYTHON (or spark.pyspark.python) names the shipped environment.
+    launched_here = "PYSPARK_GATEWAY_PORT" not in os.environ
+    if launched_here and (master is None or master.startswith("local")):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
@@ -37,6 +40,7 @@ def session(master: str | None = None, app_name: str = "liushou"):
         builder.config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS))
         .config("spark.sql.session.timeZone", "UTC")  # dates stay the dates written
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("WARN")

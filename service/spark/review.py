@@ -71,10 +71,17 @@ class OutputExists(ValueError):
     """--out-dir is there already, or --previous is not (nothing is overwritten)."""
 
 
-def _spark_schema():
+def _spark_schema(columns: list[str] | None = None):
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return from_arrow_schema(SCORED_SCHEMA)
+    names = columns or SCORED_COLUMNS
+    return from_arrow_schema(pa.schema([SCORED_SCHEMA.field(c) for c in names]))
+
+
+def read_back(spark, where: str, columns: list[str]):
+    """A dataset this module wrote, with its schema given (an empty one has no files to
+    infer it from, and a village named 12 stays text)."""
+    return spark.read.schema(_spark_schema(columns)).parquet(where)
 
 
 def score_task(source: Source, shared):
@@ -154,10 +161,15 @@ def _problem_batch(problems: list[Problem], towns, villages) -> list[pa.RecordBa
 def _batches(frame: pd.DataFrame) -> list[pa.RecordBatch]:
     n = len(frame)
     arrays = [
-        pa.array(frame[c], f.type, from_pandas=True) if c in frame else pa.nulls(n, f.type)
+        _array(frame[c], f.type) if c in frame else pa.nulls(n, f.type)
         for c, f in zip(SCORED_SCHEMA.names, SCORED_SCHEMA, strict=True)
     ]
     return [pa.RecordBatch.from_arrays(arrays, schema=SCORED_SCHEMA)]
+
+
+def _array(column: pd.Series, kind: pa.DataType) -> pa.Array:
+    array = pa.array(column, kind, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _duplicates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -167,8 +179,9 @@ def _duplicates(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "row": np.array([p.row for p in problems], dtype=np.int64),
-            "column": [p.column for p in problems],
-            "reason": [p.reason for p in problems],
+            # object, not pandas 3's Arrow-backed str: pyspark 4.3 cannot convert that
+            "column": np.array([p.column for p in problems], dtype=object),
+            "reason": np.array([p.reason for p in problems], dtype=object),
         }
     )
 
@@ -181,7 +194,7 @@ def _blank_runs(frame: pd.DataFrame) -> pd.DataFrame:
         if rows > 1:
             parts.append(Problem(int(start) + 1, "", BLANK_ROW, int(rows) - 1))
         reasons.append(merge_blank_runs(parts)[0].reason)
-    return frame.assign(reason=reasons)
+    return frame.assign(reason=np.array(reasons, dtype=object))
 
 
 def run_review(
@@ -259,14 +272,15 @@ def run_review(
         duplicates.unpersist()
     finally:
         scored.unpersist()
-    results = spark.read.parquet(f"{out}/results")
-    summary = _summary(source, results, spark.read.parquet(f"{out}/problems"), assessor)
+    results = read_back(spark, f"{out}/results", RESULTS)
+    problems = read_back(spark, f"{out}/problems", PROBLEMS)
+    summary = _summary(source, results, problems, assessor)
     by_village = results.groupBy("township", "village").pivot("risk_level", list(LEVELS)).count()
     by_village.fillna(0).write.mode("errorifexists").parquet(f"{out}/villages")
     summary.update(period=period, input=path, output=out)
     if previous:
         summary["changes"] = _changes(
-            spark, spark.read.parquet(f"{previous}/results"), results, f"{out}/changes"
+            spark, read_back(spark, f"{previous}/results", RESULTS), results, f"{out}/changes"
         )
     write_text(spark, f"{out}/summary.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return summary
@@ -359,7 +373,7 @@ def _changes(spark, before, now, where: str) -> dict:
     )
     changes = current.unionByName(gone)
     changes.write.mode("errorifexists").partitionBy("kind").parquet(where)
-    written = spark.read.parquet(where)
+    written = spark.read.schema("kind string").parquet(where)
     counts = {r["kind"]: r["count"] for r in written.groupBy("kind").count().collect()}
     return {k: int(counts.get(k, 0)) for k in CHANGE_KINDS} | {"untracked": int(untracked)}
 

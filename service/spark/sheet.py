@@ -16,8 +16,9 @@ file; blank lines are kept (they are rows: rejected as blank, as a village revie
 does). Where a line cannot be a row of cells the row is rejected, with the reason,
 rather than the whole file refused as a single-machine review does: a quoted cell
 running past the end of its line (a line break inside a cell: the rest of that cell
-is the next row), more cells than headers, text that is not UTF-8 (U+FFFD in the
-line), a cell over the sheet limit. Otherwise each line is split as pandas splits it
+is the next row), more cells than headers, a line that is not UTF-8 text (a
+GB18030 file is refused at its header line: convert it, or give Parquet), a cell over
+the sheet limit. Otherwise each line is split as pandas splits it
 (``csv`` module, RFC 4180 quoting) and a short line is padded with empty cells.
 
 Parquet columns keep their names as headers; typed values become the texts an XLSX
@@ -74,7 +75,8 @@ def scan(spark, path: str, kind: str):
     from pyspark.sql import functions as F
 
     if kind == "csv":
-        frame = spark.read.text(path).select(F.col("value").alias(LINE))
+        # bytes: Spark does not check that a line is UTF-8; each task decodes its lines
+        frame = spark.read.text(path).select(F.col("value").cast("binary").alias(LINE))
     else:
         frame = spark.read.parquet(path)
     return frame.select(
@@ -110,7 +112,13 @@ def open_source(spark, path: str, kind: str | None = None) -> tuple[Source, obje
             raise SheetError(f"{path}: the file is empty (no header line)")
         if len(heads) > 1:
             raise SheetError(f"{path}: the CSV files do not have the same header line")
-        header = csv_header(heads.pop())
+        try:
+            header = csv_header(bytes(heads.pop()).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise SheetError(
+                f"{path}: the header line is not UTF-8 text (the Spark engine reads UTF-8: "
+                "convert the file, e.g. iconv -f GB18030 -t UTF-8, or give Parquet)"
+            ) from None
     else:
         header = tuple(c for c in frame.columns if c not in (FILE, START))
     if len(header) > DEFAULT_LIMITS.columns:
@@ -204,30 +212,41 @@ def cells_of(
     """The text-cell frame score_piece takes (the sheet's headers, every cell text or
     None), and the rows that cannot be cells, by sheet row."""
     if source.kind == "csv":
-        return _csv_cells(batch.column(LINE).to_pylist(), rows, source.header)
+        return _csv_cells(_decoded(batch.column(LINE).to_pylist()), rows, source.header)
     return _typed_cells(batch, source.header), {}
 
 
+def _decoded(lines: list[bytes]) -> list[str | None]:
+    """Each line as UTF-8 text, None where it is not."""
+    out: list[str | None] = []
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(None)
+    return out
+
+
 def _csv_cells(
-    lines: list[str], rows: np.ndarray, header: tuple[str, ...]
+    lines: list[str | None], rows: np.ndarray, header: tuple[str, ...]
 ) -> tuple[pd.DataFrame, dict[int, Problem]]:
     width, limit = len(header), DEFAULT_LIMITS.cell_chars
     problems: dict[int, Problem] = {}
     good = []
     for i, line in enumerate(lines):
         reason = None
-        if line.count('"') % 2:
+        if line is None:
+            reason = "the line is not UTF-8 text (save the file as UTF-8, or give Parquet)"
+        elif line.count('"') % 2:
             reason = (
                 "a quoted cell runs past the end of the line (the Spark engine reads a row "
                 "per line: remove line breaks inside cells, or give Parquet)"
             )
-        elif "\ufffd" in line:
-            reason = "the line is not UTF-8 text (save the file as UTF-8, or give Parquet)"
         if reason:
             problems[int(rows[i])] = Problem(int(rows[i]), "", reason)
         else:
             good.append(i)
-    parsed = list(csv.reader([lines[i] for i in good]))
+    parsed = list(csv.reader([lines[i] or "" for i in good]))
     table: list[list[str | None]] = [[None] * width for _ in lines]  # a bad row stays blank
     for i, cells in zip(good, parsed, strict=True):
         row = int(rows[i])

@@ -233,17 +233,14 @@ def _changed(people, limit: int) -> dict:
 def _backtest(people, side: str) -> dict:
     from evaluation.backtest import backtest
 
-    counted = (
-        people.groupBy(f"{side}_level", f"{side}_score", "outcome")
-        .count()
-        .orderBy(f"{side}_level", f"{side}_score", "outcome")
-        .toPandas()
-    )
+    level, score = f"{side}_level", f"{side}_score"
+    counted = people.groupBy(level, score, "outcome").count().orderBy(level, score, "outcome")
+    rows = counted.collect()  # a few hundred (level, points, outcome) at most
     return backtest(
-        counted[f"{side}_level"].to_numpy(dtype=np.int8),
-        counted[f"{side}_score"].to_numpy(dtype=np.int64),
-        counted["outcome"].to_numpy(dtype=np.int8),
-        counted["count"].to_numpy(dtype=np.int64),
+        np.array([r[level] for r in rows], dtype=np.int8),
+        np.array([r[score] for r in rows], dtype=np.int64),
+        np.array([r["outcome"] for r in rows], dtype=np.int8),
+        np.array([r["count"] for r in rows], dtype=np.int64),
     )
 
 
