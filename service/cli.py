@@ -5,6 +5,7 @@
     liushou rules check                 # loads and validates the rules; exit 1 on errors
     liushou fixtures generate / liushou model train|evaluate   (service/cli_model.py)
     liushou simulate people.csv --set name=value [--sweep name=a:b:step]  (service/cli_simulate.py)
+    liushou review|simulate FILE --engine spark [--master local[2]]  (service/spark, docs/spark.md)
     liushou tasks list|overdue|export|import, liushou supervision  (service/cli_tasks.py)
 
 With LIUSHOU_MODEL_PATH set, ``assess`` and ``review`` use the model too.

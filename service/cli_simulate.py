@@ -2,6 +2,7 @@
 
     liushou simulate people.csv --set income.subsistence_line=9000 --set score.elder.high=5
     liushou simulate people.csv --sweep income.subsistence_line=4000:13500:500 --plot sweep.png
+    liushou simulate people.parquet --engine spark --set score.elder.high=5   (service.spark)
 
 Exit codes: 0 ok, 2 bad input (an override refused by its guard rail, an unreadable sheet).
 """
