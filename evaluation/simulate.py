@@ -110,9 +110,9 @@ def workload_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[dict]:
     actions counts twice; an action's deadline may itself be a proposal), from the
     baseline's and the proposal's ``levels.workload``."""
     keys = ["department", "department_zh", "deadline_hours"]
-    before = before.groupby(keys)["persons"].sum().rename("baseline")
-    after = after.groupby(keys)["persons"].sum().rename("proposal")
-    table = pd.concat([before, after], axis=1).fillna(0).astype(int).reset_index()
+    baseline = before.groupby(keys)["persons"].sum().rename("baseline")
+    proposal = after.groupby(keys)["persons"].sum().rename("proposal")
+    table = pd.concat([baseline, proposal], axis=1).fillna(0).astype(int).reset_index()
     table["change"] = table["proposal"] - table["baseline"]
     table = table[(table["baseline"] > 0) | (table["proposal"] > 0)]
     return table.sort_values(["deadline_hours", "department"]).to_dict("records")

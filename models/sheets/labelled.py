@@ -31,12 +31,15 @@ class Labelled:
 def read(path: str | Path, require_outcome: bool = False) -> Labelled:
     """Raises ValueError (or models.sheets.files.SheetError) when the file cannot be used at all."""
     path = Path(path)
-    tables, outcomes, rejected, offset, labelled = [], [], [], 0, False
+    tables: list[pd.DataFrame] = []
+    outcomes: list[np.ndarray] = []
+    rejected: list[tuple[int, str]] = []
+    offset, labelled = 0, False
     for chunk in sheet_chunks(path, path.name):
         table, outcome, problems = read_piece(chunk, offset, require_outcome, path.name)
         labelled = outcome is not None
         tables.append(table)
-        if labelled:
+        if outcome is not None:
             outcomes.append(outcome)
         rejected += problems
         offset += len(chunk)
