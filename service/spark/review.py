@@ -297,7 +297,13 @@ def _write(frame, where: str) -> None:
 def _summary(source: Source, results, problems, assessor) -> dict:
     from pyspark.sql import functions as F
 
-    levels = {r["risk_level"]: r["count"] for r in results.groupBy("risk_level").count().collect()}
+    by_key = results.groupBy("risk_level", "workload_key").count().collect()  # one pass
+    levels: Counter = Counter()
+    work, zh = Counter(), {k: d.zh for k, d in assessor.ruleset.departments.items()}
+    for level, key, count in by_key:
+        levels[level] += count
+        for department, hours in orjson.loads(key) if key else []:
+            work[(department, hours)] += count
     scored = sum(levels.values())
     rejected = problems.agg(F.sum("rows")).first()[0] or 0
     counts = {
@@ -308,11 +314,6 @@ def _summary(source: Source, results, problems, assessor) -> dict:
     }
     if source.rows_in != scored + rejected:
         raise RuntimeError(f"a row was lost: {source.rows_in} in, {scored} + {rejected} out")
-    by_key = results.groupBy("workload_key").count().collect()
-    work, zh = Counter(), {k: d.zh for k, d in assessor.ruleset.departments.items()}
-    for key, count in by_key:
-        for department, hours in orjson.loads(key) if key else []:
-            work[(department, hours)] += count
     workload = [
         {"department": d, "department_zh": zh[d], "deadline_hours": h, "person_actions": n}
         for (d, h), n in sorted(work.items(), key=lambda item: (item[0][1], item[0][0]))
