@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-dev coverage bench mutation clean
+.PHONY: run test lint install install-dev install-spark coverage bench mutation clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
@@ -23,12 +23,19 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The spark extra (pyspark, pyarrow) for `--engine spark` and its tests (.ci/run installs it;
+# without it the Spark tests skip and say why). Spark also needs Java 17: docs/spark.md.
+$(VENV)/.installed-spark: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
 $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,mutation]'
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-spark: $(VENV)/.installed-spark
 
 run: install
 	$(BIN)/liushou serve --host $(HOST) --port $(PORT)
@@ -52,6 +59,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/web.py
+	@if $(BIN)/python -c 'import pyspark' 2>/dev/null; then $(BIN)/python benchmarks/spark.py; \
+	else echo "benchmarks/spark.py skipped: make install-spark"; fi
 
 # Mutation testing (docs/testing.md), not part of `make test`: mutmut over rules/scoring.py,
 # rules/routing.py, rules/assess.py and rules/assess_bulk.py with the tests in

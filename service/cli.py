@@ -5,6 +5,7 @@
     liushou rules check                 # loads and validates the rules; exit 1 on errors
     liushou fixtures generate / liushou model train|evaluate   (service/cli_model.py)
     liushou simulate people.csv --set name=value [--sweep name=a:b:step]  (service/cli_simulate.py)
+    liushou review|simulate FILE --engine spark [--master local[2]]  (service/spark, docs/spark.md)
     liushou tasks list|overdue|export|import, liushou supervision  (service/cli_tasks.py)
 
 With LIUSHOU_MODEL_PATH set, ``assess`` and ``review`` use the model too.
@@ -160,14 +161,35 @@ def template_command(
 
 @app.command("review")
 def review_command(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="people.xlsx or .csv"),
-    township: str = typer.Option(..., help="乡镇"),
-    village: str = typer.Option(..., help="村（居）"),
+    file: str = typer.Argument(
+        ..., help="people.xlsx or .csv; with --engine spark also Parquet, any path Spark reads"
+    ),
+    township: str | None = typer.Option(
+        None, help="乡镇 (required; with --engine spark: for rows without one)"
+    ),
+    village: str | None = typer.Option(
+        None, help="村（居） (required; with --engine spark: for rows without one)"
+    ),
     period: str = typer.Option(..., help="quarter, e.g. 2026Q4"),
     out: Path = typer.Option(Path("report.xlsx"), help="the XLSX report"),
     html: Path | None = typer.Option(None, help="also an HTML report with charts"),
     show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
+    engine: str = typer.Option(
+        "local", help="local (this machine) or spark (Apache Spark: docs/spark.md)"
+    ),
+    master: str | None = typer.Option(
+        None, help="with --engine spark: local[2], yarn, spark://… (default: spark-submit's)"
+    ),
+    out_dir: str | None = typer.Option(
+        None, help="with --engine spark: where results, problems and summary.json go"
+    ),
+    previous: str | None = typer.Option(
+        None, help="with --engine spark: an earlier --out-dir, for the changes since"
+    ),
+    input_format: str | None = typer.Option(
+        None, help="with --engine spark: csv or parquet (default: from the path)"
+    ),
 ) -> None:
     """Score everyone on a village's list; write the action list, changes and data problems."""
     from models.sheets.files import SheetError, count_rows, sheet_chunks
@@ -178,6 +200,31 @@ def review_command(
     from service.settings import Settings
 
     settings = Settings()  # read now, not cached: the environment of this command
+    if engine == "spark":
+        _review_spark(
+            file,
+            township,
+            village,
+            period,
+            out_dir,
+            master,
+            previous,
+            input_format,
+            show_personal or html is not None,
+            settings,
+        )
+        return
+    if engine != "local":
+        typer.echo(f"review: --engine {engine!r}: expected local or spark", err=True)
+        raise typer.Exit(2)
+    for name, value in (("--township", township), ("--village", village)):
+        if not value:
+            typer.echo(f"review: {name} is required", err=True)
+            raise typer.Exit(2)
+    file = Path(file)
+    if not file.is_file():
+        typer.echo(f"review: {file}: no such file", err=True)
+        raise typer.Exit(2)
     try:
         chunks = sheet_chunks(file, file.name)  # in pieces, within the sheet limits
         length = count_rows(file, file.name)
@@ -203,6 +250,50 @@ def review_command(
         html.write_text(render_html(data), "utf-8")
     counts = result.counts() | (changes.counts() if changes else {})
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
+
+
+def _review_spark(
+    file, township, village, period, out_dir, master, previous, input_format, personal, settings
+) -> None:
+    """``review --engine spark``: Parquet under --out-dir, the summary printed."""
+    from models.sheets.files import SheetError
+    from service.review import PERIOD
+
+    if not out_dir:
+        typer.echo("review: --engine spark needs --out-dir (where the results go)", err=True)
+        raise typer.Exit(2)
+    if personal:  # Spark's results carry masked names and numbers only
+        typer.echo("review: --show-personal and --html are not for --engine spark", err=True)
+        raise typer.Exit(2)
+    if not PERIOD.match(period):
+        typer.echo(f"review: period {period!r} must look like 2026Q4", err=True)
+        raise typer.Exit(2)
+    from service.spark import java_missing, session
+    from service.spark.review import OutputExists, run_review
+
+    if why := java_missing():
+        typer.echo(f"review: --engine spark: {why}", err=True)
+        raise typer.Exit(2)
+    assessor = configured_assessor()
+    secret = settings.person_key_secret.get_secret_value().encode()
+    spark = session(master)
+    try:
+        summary = run_review(
+            spark,
+            file,
+            out_dir.rstrip("/"),
+            assessor,
+            period=period,
+            secret=secret,
+            previous=previous.rstrip("/") if previous else None,
+            input_format=input_format,
+            place=(township, village),
+        )
+    except (SheetError, OutputExists) as exc:
+        typer.echo(f"review: {exc}", err=True)
+        raise typer.Exit(2) from None
+    counts = summary["counts"] | summary.get("changes", {})
+    typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; results {out_dir}")
 
 
 def _store(result, settings, show_personal: bool):

@@ -121,6 +121,19 @@ def test_backtest_by_hand():
     assert nobody[0]["flagged"] == 0 and nobody[0]["precision"] is None
 
 
+def test_backtest_of_counted_persons_equals_the_persons_one_by_one():
+    """Weights (persons per level, points and outcome, as Spark counts them) give every
+    figure the persons one by one give: cut-offs, curves and their areas."""
+    rng = np.random.default_rng(3)
+    level = rng.integers(0, 4, 5000)
+    score = rng.integers(0, 12, 5000)
+    outcome = (rng.random(5000) < 0.1 + 0.2 * level / 3).astype(np.int8)
+    triples, counts = np.unique(np.c_[level, score, outcome], axis=0, return_counts=True)
+    counted = backtest.backtest(triples[:, 0], triples[:, 1], triples[:, 2], counts)
+    assert counted == backtest.backtest(level, score, outcome)
+    assert counted["persons"] == 5000 and 0.5 < counted["roc_auc"] < 1
+
+
 def test_simulation_backtest_side_by_side(ruleset):
     frame = population(3000, seed=4, outcomes=True)
     persons = [PERSON_ADAPTER.validate_python(r) for r in records(frame)]
