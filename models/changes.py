@@ -25,8 +25,12 @@ ENTRY_COLUMNS = ("person_key", "row", "person_id", "name_masked", "id_masked")
 class Changes:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     untracked: int = 0
+    # how many of each kind, when ``frames`` keep only the first entries (a streamed review)
+    totals: dict[str, int] | None = None
 
     def counts(self) -> dict[str, int]:
+        if self.totals is not None:
+            return {k: self.totals.get(k, 0) for k in KINDS} | {"untracked": self.untracked}
         return {k: len(self.frames.get(k, ())) for k in KINDS} | {"untracked": self.untracked}
 
     def entries(self, kind: str, limit: int | None = None) -> list[dict]:

@@ -83,6 +83,31 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * (len(name) - 1) if name else name
 
 
+def mask_columns(names: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``mask_name`` and ``mask_id_number`` on whole columns (object arrays of text or
+    None), in Arrow; tests/models/test_identity_masks.py holds them equal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def joined(*parts):
+        return pc.binary_join_element_wise(*parts, "")
+
+    name = pa.array(names, pa.string(), from_pandas=True)
+    stars = pc.binary_repeat("*", pc.max_element_wise(pc.subtract(pc.utf8_length(name), 1), 0))
+    masked_names = joined(pc.utf8_slice_codeunits(name, 0, 1), stars)
+    number = pa.array(numbers, pa.string(), from_pandas=True)
+    stars = pc.binary_repeat("*", pc.max_element_wise(pc.subtract(pc.utf8_length(number), 8), 0))
+    tail = pc.utf8_slice_codeunits(number, -2, 2**31 - 1)
+    masked_numbers = joined(pc.utf8_slice_codeunits(number, 0, 6), stars, tail)
+    empty_names = pc.fill_null(pc.equal(name, ""), False).to_numpy(zero_copy_only=False)
+    empty_numbers = pc.fill_null(pc.equal(number, ""), False).to_numpy(zero_copy_only=False)
+    out_names = masked_names.to_numpy(zero_copy_only=False).astype(object)
+    out_numbers = masked_numbers.to_numpy(zero_copy_only=False).astype(object)
+    out_names[empty_names] = ""  # an empty text is its own mask
+    out_numbers[empty_numbers] = ""
+    return out_names, out_numbers
+
+
 _DIGIT_RUN = re.compile(r"\d{11,}[\dXx]?")  # identity numbers (15/18), phone numbers (11)
 _NAME_LIKE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a whole cell of 2-4 Chinese characters
 # The most common family names (about 85 % of people): a 2-4 character cell starting

@@ -84,6 +84,16 @@ class ReviewFacts(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class ReviewFactsPart(SQLModel, table=True):
+    """The facts of a streamed review's second and later batches, in order (``part`` 1, 2,
+    …): a review's facts are its ReviewFacts blob followed by these (revision 0005)."""
+
+    __tablename__ = "review_facts_part"
+    review_id: int = Field(foreign_key="review.id", primary_key=True)
+    part: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class ReviewProblem(SQLModel, table=True):
     __tablename__ = "review_problem"
     id: int | None = Field(default=None, primary_key=True)

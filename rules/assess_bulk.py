@@ -40,6 +40,9 @@ from rules.vectorized import (
 )
 
 DETAILS = ("full", "levels")
+# finished patterns kept on a ruleset, the least recently used let go past it (~3 KB each;
+# a county's million people have ~30,000, most of them rare)
+PATTERN_BOOK = 16_384
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Pattern:
     actions: tuple[str, ...]  # action codes, in intervention order
     interventions: list[dict] | None  # None in the "levels" detail
     data_gaps: list[dict]
+    # what makes it: detail, category, fired rules, unknown facts, period (one per key)
+    key: tuple = ()
 
 
 @dataclass
@@ -97,23 +102,31 @@ def assess_table(
     category = facts["category"].to_numpy().astype(np.int64)
     fires = RuleMatrix(keys[first], tuple(r.id for r in ruleset.rules)).values
     needed = needed_fields(ruleset)
-    templates = {
-        start: ruleset.templates_at(start) if detail == "full" else None for start, _ in groups
-    }
+    templates = _Templates(ruleset, detail)
     hits, rules = np.nonzero(fires)  # each pattern's fired rules, at once
     fired_of = np.split(rules, np.searchsorted(hits, np.arange(1, len(first))))
-    patterns = [
-        _pattern(
-            ruleset,
-            CATEGORIES[category[row]],
-            [ruleset.rules[j] for j in fired_of[k]],
-            gaps[row],
-            needed,
-            groups[period[row]][0],
-            templates,
-        )
-        for k, row in enumerate(first)
-    ]
+    book = ruleset.patterns  # finished once per ruleset: the pieces of a sheet share them
+    patterns = []
+    for k, row in enumerate(first):
+        day = groups[period[row]][0]
+        key = (detail, int(category[row]), fired_of[k].tobytes(), int(gaps[row]), day)
+        pattern = book.get(key)
+        if pattern is None:
+            pattern = book[key] = _pattern(
+                ruleset,
+                CATEGORIES[category[row]],
+                [ruleset.rules[j] for j in fired_of[k]],
+                gaps[row],
+                needed,
+                day,
+                templates,
+                key,
+            )
+        else:
+            book.move_to_end(key)  # the least recently used go first
+        patterns.append(pattern)
+    while len(book) > PATTERN_BOOK:
+        book.popitem(last=False)
     level = np.array([p.level for p in patterns] + [None], dtype=object)[codes]
     blocks = None
     if model is not None and len(facts):
@@ -122,6 +135,18 @@ def assess_table(
             if block is not None:
                 level[i], blocks[i] = apply_model(level[i], block)
     return Assessed(codes, patterns, level, blocks, fires)
+
+
+class _Templates(dict):
+    """Each period's action templates, made when a pattern first needs them."""
+
+    def __init__(self, ruleset: RuleSet, detail: str):
+        super().__init__()
+        self.ruleset, self.detail = ruleset, detail
+
+    def __missing__(self, day: date):
+        made = self[day] = self.ruleset.templates_at(day) if self.detail == "full" else None
+        return made
 
 
 def _patterns(keys, facts, period, gaps) -> tuple[np.ndarray, np.ndarray]:
@@ -174,6 +199,7 @@ def _pattern(
     needed: dict,
     day: date,
     templates: dict,
+    key: tuple = (),
 ) -> Pattern:
     messages = ruleset.data_gaps.get(category, {})
     gap_list = [
@@ -193,4 +219,5 @@ def _pattern(
         actions,
         interventions,
         gap_list,
+        key,
     )

@@ -17,7 +17,7 @@ import pandas as pd
 from models.fields import NOT_FACTS, UNKNOWN
 from models.sheets.table import ymd_numbers
 from rules.loader import period_groups
-from rules.vectorized import CATEGORIES, condition_mask, encode, fact_fields
+from rules.vectorized import CATEGORIES, as_numbers, condition_mask, encode, fact_fields
 
 LINE = "income.subsistence_line"
 # derived fact -> the income it is a percentage of, and the categories that have it
@@ -102,7 +102,7 @@ def _known_only(column: np.ndarray) -> np.ndarray:
 
 
 def _numbers(column: pd.Series) -> np.ndarray:
-    return pd.to_numeric(column.astype(object).where(column.notna(), np.nan)).to_numpy(float)
+    return as_numbers(column.to_numpy())
 
 
 def _where(known: np.ndarray, value: np.ndarray) -> np.ndarray:

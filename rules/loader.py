@@ -9,6 +9,7 @@ the file and the key (OpenFisca's way, not business-rules')::
 
 import bisect
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -126,6 +127,10 @@ class RuleSet:
     overrides: dict[str, Any] = field(default_factory=dict)
     _by_period: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _templates: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # rules.assess_bulk's finished patterns, shared by the pieces of a streamed sheet
+    patterns: OrderedDict = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def first_day(self) -> date:

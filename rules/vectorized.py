@@ -82,14 +82,31 @@ def encode(frame: pd.DataFrame) -> pd.DataFrame:
         column = frame[name]
         if name in vocab or kinds[name] == "bool":
             # codes by hashing against the vocabulary (False, True for booleans); -1 otherwise
-            known = list(vocab[name]) if name in vocab else [False, True]
-            codes = pd.Categorical(column.astype(object), categories=known).codes
-            columns[name] = codes.astype(np.int8)
+            known = vocab.get(name, _BOOL_CODES)
+            columns[name] = as_codes(column, known)
             continue
-        values = column.astype(object)
-        numbers = pd.to_numeric(values.where(values.notna(), np.nan))
-        columns[name] = np.asarray(numbers, dtype="float64")
+        columns[name] = as_numbers(column)
     return pd.DataFrame(columns, index=frame.index)
+
+
+def as_codes(column: Any, known: dict) -> np.ndarray:
+    """A column of values as int8 codes of ``known`` ({value: code}), -1 for None and for
+    values outside it: each distinct value looked up once."""
+    codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+    table = np.array([known.get(u, UNKNOWN_CODE) for u in uniques] + [UNKNOWN_CODE])
+    return table.astype(np.int8)[codes]
+
+
+def as_numbers(column: Any) -> np.ndarray:
+    """A column of numbers (int, float, bool, numeric text; None or NaN unknown) as
+    float64 with NaN for unknown: each distinct value converted once (a sheet's columns
+    repeat their values), as ``pd.to_numeric`` converts it."""
+    values = np.asarray(column, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniques):
+        return np.full(len(values), np.nan)
+    known = pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object)))
+    return np.append(np.asarray(known, dtype="float64"), np.nan)[codes]
 
 
 def _constant(field: str, value: Any) -> float | int:

@@ -6,14 +6,20 @@ way, piece by piece, with this function:
 
     piece = score_piece(cells, ruleset, model=None, first=0)
 
-``cells``: a frame of text cells with the sheet's headers (Chinese or English), as
-``models.sheets.files.sheet_chunks`` gives them; ``first``: how many data rows came
+``cells``: text cells with the sheet's headers (Chinese or English): a pandas frame, as
+``models.sheets.files.sheet_chunks`` gives them, or an Arrow RecordBatch of string
+columns, as ``models.sheets.files.sheet_batches`` gives them (the faster way: the
+distinct texts of a column are found in Arrow); ``first``: how many data rows came
 before this piece (for the sheet's row numbers). The piece keeps the accepted rows'
 identifying columns, their encoded facts and their assessments, and the rejected
 rows with row number, column and reason: ``rows_in == scored + rejected rows``.
 
-Nothing across pieces is decided here: duplicates (不重报) and the data-quality
-lists need the whole sheet and are the caller's (``models.quality``).
+Nothing across pieces is decided here: duplicates (不重报) need the sheet so far and
+are the caller's (``service.review.run_review``: ``Duplicates``, then
+``models.quality`` per piece). Finished patterns are shared across pieces through the
+ruleset (``RuleSet.patterns``, bounded), so that a piece finishes only the patterns
+no earlier piece had. ``results_batch`` gives the same rows as an Arrow batch of
+``RESULT_SCHEMA`` (what ``ResultsParquet`` writes and ``mapInArrow`` can yield).
 ``results_frame`` turns a piece into one flat row per person (level, points, rule
 ids, action codes, interventions and data gaps as JSON, the model's probability),
 the form Parquet files and Spark carry.
@@ -26,8 +32,10 @@ from datetime import date
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from models.identity import mask_id_number, mask_name
+from models.identity import mask_columns
 from models.sheets.rows import Problem
 from models.sheets.table import read_table
 from rules.assess_bulk import Assessed, assess_table
@@ -83,7 +91,7 @@ class ScoredPiece:
 
 
 def score_piece(
-    cells: pd.DataFrame,
+    cells: pd.DataFrame | pa.RecordBatch,
     ruleset: RuleSet,
     model: ModelScorer | None = None,
     *,
@@ -94,9 +102,10 @@ def score_piece(
     """Read, validate, derive facts, evaluate the rules and assemble; see the module."""
     read = read_table(cells, progress, today=today, first=first)
     people = read.table[PEOPLE_COLUMNS].reset_index(drop=True)
+    names, numbers = mask_columns(people["name"].to_numpy(), people["id_number"].to_numpy())
     # dtype=object: pandas would infer "str" and turn None into NaN
-    people["name_masked"] = pd.Series([mask_name(n) for n in people["name"]], dtype=object)
-    people["id_masked"] = pd.Series([mask_id_number(n) for n in people["id_number"]], dtype=object)
+    people["name_masked"] = pd.Series(names, dtype=object)
+    people["id_masked"] = pd.Series(numbers, dtype=object)
     facts = fact_table(read.table, ruleset).reset_index(drop=True)
     assessed = assess_table(ruleset, facts, people["assessment_date"].to_numpy(), model=model)
     return ScoredPiece(
@@ -144,3 +153,48 @@ def rejected_frame(problems: list[Problem]) -> pd.DataFrame:
             "reason": np.array([p.reason for p in problems], dtype=object),
         }
     )
+
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("row", pa.int64()),
+        ("person_id", pa.string()),
+        ("name_masked", pa.string()),
+        ("id_masked", pa.string()),
+        ("category", pa.string()),
+        ("age", pa.int64()),
+        ("assessment_date", pa.date32()),
+        ("risk_level", pa.string()),
+        ("score", pa.int64()),
+        ("rule_ids", pa.string()),
+        ("actions", pa.string()),
+        ("interventions", pa.string()),
+        ("data_gaps", pa.string()),
+        ("model_probability", pa.float64()),
+    ]
+)
+
+
+def results_batch(piece) -> pa.RecordBatch:
+    """``results_frame`` as an Arrow batch of RESULT_SCHEMA (what Parquet files hold)."""
+    frame = results_frame(piece)
+    return pa.RecordBatch.from_arrays(
+        [pa.array(frame[f.name].tolist(), f.type) for f in RESULT_SCHEMA], schema=RESULT_SCHEMA
+    )
+
+
+class ResultsParquet:
+    """A review's results (``results_frame``: masked, no names or identity numbers) written
+    to a Parquet file batch by batch as the review goes (a sink of service.review)."""
+
+    def __init__(self, path):
+        self.writer = pq.ParquetWriter(path, RESULT_SCHEMA, compression="zstd")
+        self.rows = 0
+
+    def add(self, piece) -> None:
+        if piece.scored:
+            self.writer.write_batch(results_batch(piece))
+            self.rows += piece.scored
+
+    def close(self) -> None:
+        self.writer.close()

@@ -21,6 +21,7 @@ import typer
 from pydantic import ValidationError
 
 from models.person import PERSON_ADAPTER
+from models.sheets.files import CHUNK_ROWS
 from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
 from service.cli_model import fixtures_app, model_app
@@ -173,6 +174,9 @@ def review_command(
     period: str = typer.Option(..., help="quarter, e.g. 2026Q4"),
     out: Path = typer.Option(Path("report.xlsx"), help="the XLSX report"),
     html: Path | None = typer.Option(None, help="also an HTML report with charts"),
+    out_parquet: Path | None = typer.Option(
+        None, help="also every scored person's results (masked) as Parquet, for analysts"
+    ),
     show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
     engine: str = typer.Option(
@@ -190,13 +194,18 @@ def review_command(
     input_format: str | None = typer.Option(
         None, help="with --engine spark: csv or parquet (default: from the path)"
     ),
+    batch_rows: int = typer.Option(
+        CHUNK_ROWS, min=1_000, max=1_000_000, help="rows read at a time (memory follows it)"
+    ),
 ) -> None:
-    """Score everyone on a village's list; write the action list, changes and data problems."""
-    from models.sheets.files import SheetError, count_rows, sheet_chunks
-    from service.report_data import from_result
+    """Score everyone on a village's list; write the action list, changes and data problems.
+
+    The file is read in batches and each is scored, stored and reported before the next:
+    memory follows ``--batch-rows``, not the file (a county's or a province's list)."""
+    from models.sheets.files import SheetError, count_rows, sheet_batches
     from service.report_html import render_html
     from service.report_xlsx import write_report
-    from service.review import review
+    from service.reviewing import review_file
     from service.settings import Settings
 
     settings = Settings()  # read now, not cached: the environment of this command
@@ -225,31 +234,42 @@ def review_command(
     if not file.is_file():
         typer.echo(f"review: {file}: no such file", err=True)
         raise typer.Exit(2)
+    db = secret = None
+    if store:
+        from service.store import make_engine, migrate
+
+        db = make_engine(settings.database_url)
+        migrate(db)
+        secret = settings.person_key_secret.get_secret_value().encode()
     try:
-        chunks = sheet_chunks(file, file.name)  # in pieces, within the sheet limits
+        # no row limit here: memory is bounded by the batch (the API keeps its limit)
+        batches = sheet_batches(file, file.name, rows=batch_rows, limits=_command_limits())
         length = count_rows(file, file.name)
-        if length is None:  # an XLSX: its pieces first, to know the length
-            chunks = list(chunks)
-            length = sum(map(len, chunks))
-        with typer.progressbar(length=length, label="reading rows", file=sys.stderr) as bar:
-            result = review(
-                chunks,
+        with typer.progressbar(length=length or 0, label="reading rows", file=sys.stderr) as bar:
+            done = review_file(
+                batches,
                 configured_assessor(),
                 township=township,
                 village=village,
                 period=period,
-                progress=bar.update,
+                engine=db,
+                secret=secret or b"",
+                show_personal=show_personal,
+                out_parquet=out_parquet,
+                progress=bar.update if length else None,
             )
     except (SheetError, ValueError) as exc:
         typer.echo(f"review: {exc}", err=True)
         raise typer.Exit(2) from None
-    changes = _store(result, settings, show_personal) if store else None
-    data = from_result(result, show_personal=show_personal, changes=changes)
-    write_report(data, out)
+    if done.review is not None:
+        _noted(db, done, show_personal)
+    write_report(done.report, out)
     if html:
-        html.write_text(render_html(data), "utf-8")
-    counts = result.counts() | (changes.counts() if changes else {})
+        html.write_text(render_html(done.report), "utf-8")
+    counts = done.summary.counts() | (done.changes.counts() if done.changes else {})
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
+    if out_parquet:
+        typer.echo(f"results of {done.summary.scored:,} people in {out_parquet}")
 
 
 def _review_spark(
@@ -296,28 +316,19 @@ def _review_spark(
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; results {out_dir}")
 
 
-def _store(result, settings, show_personal: bool):
-    from rules.loader import load_ruleset
+def _noted(engine, done, show_personal: bool) -> None:
     from service.audit import note
-    from service.store import make_engine, migrate, save_review
-    from service.task_store import TaskCounts
 
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    secret = settings.person_key_secret.get_secret_value().encode()
-    ruleset = load_ruleset(settings.rules_dir or DATA_DIR)
-    tasks = TaskCounts()
-    review, changes = save_review(engine, result, ruleset, secret, task_counts=tasks)
+    tasks, review = done.tasks, done.review
     typer.echo(
         f"tasks: {tasks.created} created, {tasks.carried_over} carried over, "
         f"{tasks.resolved_by_review} resolved by this review (liushou tasks list)"
     )
-    note(engine, None, "upload", review_id=review.id, rows=result.rows_in, route="liushou review")
+    rows = done.summary.rows_in
+    note(engine, None, "upload", review_id=review.id, rows=rows, route="liushou review")
     if show_personal:  # unmasked on this machine: on the record
-        note(
-            engine, None, "unmask", review_id=review.id, rows=result.scored, route="liushou review"
-        )
-    return changes
+        scored = done.summary.scored
+        note(engine, None, "unmask", review_id=review.id, rows=scored, route="liushou review")
 
 
 @app.command("audit")
@@ -338,6 +349,14 @@ def audit_command(
 
 
 DEFAULT_CASES = [Path("tests/cases"), Path("fixtures/scenarios")]
+
+
+def _command_limits():
+    from models.sheets.files import SheetLimits
+
+    # rows and cells unbounded on the command line: a streamed review's memory follows
+    # the batch; the other limits (columns, cell length, XLSX parts) stay
+    return SheetLimits(rows=2**62, cells=2**62)
 
 
 @rules_app.command("coverage")

@@ -46,37 +46,78 @@ class ReportData:
     ignored_columns: list[str] = field(default_factory=list)
     # {village: {level: count}} for the township's villages reviewed in the same period
     villages: dict[str, dict[str, int]] = field(default_factory=dict)
+    problems_total: int | None = None  # when ``problems`` holds only the first of each kind
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) if self.problems_total is None else self.problems_total
 
 
 def from_result(result, show_personal: bool = False, changes: Changes | None = None) -> ReportData:
     """From a review just run; names and numbers masked unless ``show_personal``."""
-    people = result.people
-    shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
-    names, numbers = (people[c].to_numpy() for c in shown)
-    actions, total, departments = action_list(
-        people["row"].to_numpy(),
-        people["person_id"].to_numpy(),
-        names,
-        numbers,
-        result.levels,
-        result.assessed.pattern,
-        [p.interventions for p in result.assessed.patterns],
-    )
-    problems = [
-        (kind, p.row, p.column, p.reason) for kind, items in result.problem_lists() for p in items
-    ]
-    return ReportData(
-        result.township,
-        result.village,
-        result.period,
-        result.counts(),
-        actions,
-        total,
-        departments,
-        problems,
-        changes,
-        result.ignored_columns,
-    )
+    from service.review import whole_piece  # the review builds on this module's limits
+
+    collector = ReportCollector(show_personal)
+    collector.add(whole_piece(result))
+    return collector.data(result, changes)
+
+
+class ReportCollector:
+    """A review's report built piece by piece (service.review.run_review's report sink),
+    keeping only what the report shows: the ACTION_LIMIT most urgent person-actions so
+    far, the first PROBLEM_LIMIT problems of each kind, and whole counts."""
+
+    def __init__(self, show_personal: bool = False):
+        self.shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
+        self.actions: list[list] = []
+        self.keys = np.zeros((0, 4), dtype=np.int64)  # the actions' sort keys (_ranked)
+        self.total = 0
+        self.departments: Counter = Counter()
+        self.problems: dict[str, list[tuple]] = {}
+        self.problems_total = 0
+
+    def add(self, piece) -> None:
+        people = piece.people
+        names, numbers = (people[c].to_numpy() for c in self.shown)
+        local = piece.assessed  # the piece's own patterns
+        rows = people["row"].to_numpy()
+        actions = [p.interventions for p in local.patterns]
+        ranked = _ranked(rows, piece.levels, local.pattern, actions)
+        self.total += ranked.total
+        self.departments.update(ranked.departments)
+        chosen = np.arange(min(ACTION_LIMIT, ranked.total))
+        if len(self.actions) == ACTION_LIMIT and len(chosen):  # only what can still enter
+            chosen = chosen[_before(ranked.keys[chosen], self.keys[-1])]
+        if len(chosen):
+            made = _rows(
+                ranked, chosen, rows, people["person_id"].to_numpy(), names, numbers, piece.levels
+            )
+            keys = np.concatenate([self.keys, ranked.keys[chosen]])
+            order = np.lexsort(keys.T[::-1])[:ACTION_LIMIT]  # stable: earlier pieces first
+            merged = self.actions + made
+            self.actions = [merged[i] for i in order]
+            self.keys = keys[order]
+        for kind, items in piece.problems.items():
+            kept = self.problems.setdefault(kind, [])
+            kept += [(kind, p.row, p.column, p.reason) for p in items[: PROBLEM_LIMIT - len(kept)]]
+            self.problems_total += len(items)
+
+    def data(self, summary, changes: Changes | None = None) -> ReportData:
+        """``summary``: anything with township, village, period, counts() and
+        ignored_columns (a ReviewSummary or a ReviewResult)."""
+        return ReportData(
+            summary.township,
+            summary.village,
+            summary.period,
+            summary.counts(),
+            self.actions,
+            self.total,
+            dict(self.departments.most_common()),
+            [p for items in self.problems.values() for p in items],
+            changes,
+            summary.ignored_columns,
+            problems_total=self.problems_total,
+        )
 
 
 def stored_report(session: Session, caller: ApiKey, review_id: int) -> ReportData:
@@ -127,6 +168,22 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
     reports, then deadline, then sheet row. Returns (rows up to ``limit``, how many in
     all, person-actions per department)."""
     limit = ACTION_LIMIT if limit is None else limit
+    ranked = _ranked(rows, levels, pattern, pattern_actions)
+    chosen = np.arange(min(limit, ranked.total))
+    out = _rows(ranked, chosen, rows, person_ids, names, numbers, levels)
+    return out, ranked.total, ranked.departments
+
+
+@dataclass
+class _Ranking:
+    total: int
+    departments: dict[str, int]
+    person: np.ndarray  # each person-action's person, most urgent first
+    action: list  # its action (an intervention dict), same order
+    keys: np.ndarray  # (n, 4) int64: level rank, not mandatory, deadline, sheet row
+
+
+def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
     sizes = np.array([len(a) for a in pattern_actions] + [0], dtype=np.int64)
     flat = [a for actions in pattern_actions for a in actions]
     per_person = sizes[pattern] if len(pattern) else np.zeros(0, dtype=np.int64)
@@ -137,7 +194,8 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
         for action in actions:
             departments[action["department_zh"]] += int(people[k])
     if total == 0:
-        return [], 0, dict(departments.most_common())
+        empty = np.zeros((0, 4), dtype=np.int64)
+        return _Ranking(0, dict(departments.most_common()), np.zeros(0, np.int64), [], empty)
     person = np.repeat(np.arange(len(pattern)), per_person)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     within = np.arange(total) - np.repeat(np.cumsum(per_person) - per_person, per_person)
@@ -145,10 +203,22 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
     mandatory = np.array([a["mandatory_report"] for a in flat], dtype=bool)[index]
     deadline = np.array([a["deadline_hours"] for a in flat], dtype=np.int64)[index]
     urgency = np.array([LEVEL_ORDER[str(v)] for v in levels], dtype=np.int64)[person]
-    order = np.lexsort((np.asarray(rows, dtype=np.int64)[person], deadline, ~mandatory, urgency))
+    sheet_rows = np.asarray(rows, dtype=np.int64)[person]
+    order = np.lexsort((sheet_rows, deadline, ~mandatory, urgency))
+    keys = np.stack([urgency, (~mandatory).astype(np.int64), deadline, sheet_rows], axis=1)
+    return _Ranking(
+        total,
+        dict(departments.most_common()),
+        person[order],
+        [flat[i] for i in index[order]],
+        keys[order],
+    )
+
+
+def _rows(ranked: _Ranking, chosen, rows, person_ids, names, numbers, levels) -> list[list]:
     out = []
-    for k in order[:limit]:
-        i, action = person[k], flat[index[k]]
+    for k in chosen:
+        i, action = ranked.person[k], ranked.action[k]
         out.append(
             [
                 int(rows[i]),
@@ -164,4 +234,14 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
                 ", ".join(action["rule_ids"]),
             ]
         )
-    return out, total, dict(departments.most_common())
+    return out
+
+
+def _before(keys: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Which rows of ``keys`` sort before the key ``last`` (lexicographically)."""
+    before = np.zeros(len(keys), dtype=bool)
+    equal = np.ones(len(keys), dtype=bool)
+    for j in range(keys.shape[1]):
+        before |= equal & (keys[:, j] < last[j])
+        equal &= keys[:, j] == last[j]
+    return before

@@ -82,6 +82,6 @@ def render_html(data: ReportData) -> str:
 {changes}
 <h2>措施清单 (action list, most urgent first)</h2>{_cut(len(data.actions), data.actions_total)}
 {_table(ACTION_HEADERS, data.actions[:HTML_ROWS])}
-<h2>数据问题 (data problems)</h2>{_cut(len(data.problems), len(data.problems))}
+<h2>数据问题 (data problems)</h2>{_cut(len(data.problems), data.problem_count)}
 {_table([h.split(" ")[0] for h in PROBLEM_HEADERS], problem_rows(data.problems[:HTML_ROWS]))}
 </body></html>"""

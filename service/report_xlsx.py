@@ -55,7 +55,7 @@ def _summary(data: ReportData) -> list[list]:
         rows.append(["未识别的列 (ignored columns)", ", ".join(data.ignored_columns)])
     for label, listed, total in (
         ("措施清单 (action list)", len(data.actions), data.actions_total),
-        ("数据问题 (data problems)", min(len(data.problems), PROBLEM_LIMIT), len(data.problems)),
+        ("数据问题 (data problems)", min(len(data.problems), PROBLEM_LIMIT), data.problem_count),
     ):
         if listed < total:
             rows.append(

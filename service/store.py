@@ -5,8 +5,12 @@ SQLite file by default (embedded, nothing to start); PostgreSQL through
 """
 
 import hmac
+import pickle
+import tempfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 import sqlalchemy as sa
@@ -16,9 +20,26 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
 from models import reasons
-from models.changes import RECORD_COLUMNS, Changes, compare
+from models.changes import (
+    ENTRY_COLUMNS,
+    RANK,
+    RECORD_COLUMNS,
+    Changes,
+    compare,
+)
+from models.changes import (
+    KINDS as CHANGE_KINDS,
+)
 from models.errors import LiushouError
-from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewProblem, ReviewRecord
+from models.review_tables import (
+    Review,
+    ReviewFacts,
+    ReviewFactsPart,
+    ReviewPattern,
+    ReviewProblem,
+    ReviewRecord,
+)
+from models.sheets.rows import Problem
 from rules.adapter import release_free_memory
 from service import facts_blob
 from service.access import may_see
@@ -102,57 +123,326 @@ def save_review(
     nothing), with the changes since the village's previous review; people gone since
     then are listed as data problems too (不漏报). With ``tasks`` every intervention
     becomes a follow-up task in the same transaction (service.task_store;
-    ``task_counts``, a TaskCounts, receives what was created, carried over, resolved)."""
-    counts = result.counts()
-    current = record_frame(result, secret)
-    with Session(engine) as session, session.begin():
-        review = Review(
-            township=result.township,
-            village=result.village,
-            period=result.period,
-            ruleset_version=ruleset.version,
-            ruleset_sha256=ruleset.sha256,
-            **{
-                k: counts[k]
-                for k in ("rows_in", "scored", "rejected", "critical", "high", "medium", "low")
-            },
-        )
-        session.add(review)
-        session.flush()
-        connection = session.connection()
-        _insert_records(connection, review.id, current, result)
-        if tasks:
-            from service.task_store import create_for_review  # it builds on this module
+    ``task_counts``, a TaskCounts, receives what was created, carried over, resolved).
 
-            made = create_for_review(
-                connection, review, current, result.levels, result.assessed.patterns
-            )
-            if task_counts is not None:
-                vars(task_counts).update(vars(made))
-        session.add(ReviewFacts(review_id=review.id, data=facts_blob.dumps(result.facts)))
-        previous = previous_review(session, review)
-        changes = compare(record_columns(session, previous.id) if previous else [], current)
-        problems = _problems(review.id, result)
-        problems += [
-            (
-                review.id,
-                "missing since last quarter",
-                None,
-                gone["id_masked"] or "",
-                reasons.GONE(level=gone["from_level"]),
-            )
-            for gone in changes.gone
-        ]
-        _bulk(connection, "review_problem", PROBLEM_INSERT, problems)
+    A whole ``ReviewResult`` written as one piece by ``ReviewWriter``, the sink a
+    streamed review writes through."""
+    from service.review import whole_piece  # the review builds on this module
+
+    piece = whole_piece(result)
+    with ReviewWriter(
+        engine,
+        result.township,
+        result.village,
+        result.period,
+        ruleset,
+        secret,
+        tasks=tasks,
+        task_counts=task_counts,
+    ) as writer:
+        writer.add(piece)
+        return writer.finish(result.counts())
+
+
+class ReviewWriter:
+    """A review written as its pieces come (service.review.run_review's store sink), in
+    one transaction: the review row first, then per piece its records (the new patterns
+    once), tasks, facts (one blob per piece) and the changes of its people since the
+    village's previous review; at the end the counts, the problems (spooled to
+    temporary files per kind, written in kind and row order) and the people gone since
+    last quarter. Nothing is committed unless ``finish`` is reached.
+
+    Memory across pieces: the previous review's people as 64-bit keys with their
+    level (10 bytes each, ``PreviousLevels``), the problems on disk, and the lists of
+    changes cut at report_data.CHANGE_LIMIT (the counts are whole)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        township: str,
+        village: str,
+        period: str,
+        ruleset,
+        secret: bytes,
+        *,
+        tasks: bool = True,
+        task_counts=None,
+    ):
+        self.engine, self.ruleset, self.secret = engine, ruleset, secret
+        self.place = (township, village, period)
+        self.tasks, self.task_counts = tasks, task_counts
+        self.review: Review | None = None
+
+    def __enter__(self) -> "ReviewWriter":
+        from service.task_store import TaskWriter  # it builds on this module
+
+        township, village, period = self.place
+        self._session = Session(self.engine)
+        self._transaction = self._session.begin()
+        review = Review(
+            township=township,
+            village=village,
+            period=period,
+            ruleset_version=self.ruleset.version,
+            ruleset_sha256=self.ruleset.sha256,
+            **dict.fromkeys(COUNTS, 0),
+        )
+        self._session.add(review)
+        self._session.flush()
+        self.review = review
+        self.connection = self._session.connection()
+        previous = previous_review(self._session, review)
+        self.previous = PreviousLevels(self.connection, previous.id if previous else None)
+        self.changes = ChangeCollector(self.previous)
+        self.task_writer = TaskWriter(self.connection, review) if self.tasks else None
+        self.spool = ProblemSpool()
+        self._parts = 0
+        return self
+
+    def add(self, piece) -> None:
+        review_id = self.review.id
+        current = record_frame(piece, self.secret)
+        _insert_records(self.connection, review_id, current, piece.patterns)
+        if self.task_writer is not None:
+            local = piece.assessed
+            self.task_writer.add(current, piece.levels, local.patterns, local.pattern)
+        if len(piece.facts) or not self._parts:
+            blob = facts_blob.dumps(piece.facts)
+            if self._parts == 0:
+                self._session.add(ReviewFacts(review_id=review_id, data=blob))
+                self._session.flush()
+            else:
+                _bulk(
+                    self.connection,
+                    "review_facts_part",
+                    ("review_id", "part", "data"),
+                    [(review_id, self._parts, blob)],
+                )
+            self._parts += 1
+        self.changes.add(current)
+        self.spool.add(piece.problems)
+
+    def finish(self, counts: dict) -> tuple[Review, Changes]:
+        review, session = self.review, self._session
+        for key in COUNTS:
+            setattr(review, key, counts[key])
+        session.add(review)
+        if self.task_writer is not None:
+            made = self.task_writer.finish()
+            if self.task_counts is not None:
+                vars(self.task_counts).update(vars(made))
+        _bulk(self.connection, "review_problem", PROBLEM_INSERT, _problems(review.id, self.spool))
+
+        def missing(gone: list[dict]) -> None:  # 不漏报: every one of them, page by page
+            rows = [
+                (
+                    review.id,
+                    "missing since last quarter",
+                    None,
+                    entry["id_masked"] or "",
+                    reasons.GONE(level=entry["from_level"]),
+                )
+                for entry in gone
+            ]
+            _bulk(self.connection, "review_problem", PROBLEM_INSERT, rows)
+
+        changes = self.changes.finish(self.connection, missing)
         session.flush()
         session.expunge(review)
-    release_free_memory()  # the rows written are garbage now
-    return review, changes
+        self._transaction.commit()
+        self._done = True
+        release_free_memory()  # the rows written are garbage now
+        return review, changes
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if not getattr(self, "_done", False):
+                self._transaction.rollback()
+        finally:
+            self.spool.close()
+            self._session.close()
 
 
-def record_frame(result, secret: bytes) -> pd.DataFrame:
-    """The review's records as columns: masked, keyed, no name or number kept."""
-    people = result.people
+LEVELS = ["low", "medium", "high", "critical"]  # by models.changes.RANK
+COUNTS = ("rows_in", "scored", "rejected", "critical", "high", "medium", "low")
+
+
+class ProblemSpool:
+    """A review's problems by kind, on disk until the end (written in kind, row order)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Any] = {}
+
+    def add(self, problems: dict) -> None:
+        for kind, items in problems.items():
+            if not items:
+                continue
+            handle = self.files.get(kind)
+            if handle is None:
+                handle = self.files[kind] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            pickle.dump([(p.row, p.column, p.reason, p.rows) for p in items], handle)
+
+    def problem_lists(self):
+        from service.review import KINDS
+
+        return [(kind, self._read(kind)) for kind in KINDS]
+
+    def _read(self, kind: str):
+        handle = self.files.get(kind)
+        if handle is None:
+            return
+        handle.seek(0)
+        while True:
+            try:
+                items = pickle.load(handle)  # our own file, written above
+            except EOFError:
+                return
+            for row, column, reason, rows in items:
+                yield Problem(row, column, reason, rows)
+
+    def close(self) -> None:
+        for handle in self.files.values():
+            handle.close()
+
+
+class PreviousLevels:
+    """The village's previous review, as its people's 64-bit keys (the first 16 hex
+    digits of ``person_key``, an HMAC) sorted, with their level, and which of them this
+    review has seen: 10 bytes a person. Two people of one village with the same first
+    64 bits of their key: about 1e-7 for a province's five million."""
+
+    def __init__(self, connection, review_id: int | None):
+        self.review_id = review_id
+        keys, levels = [], []
+        pages = _record_pages(connection, review_id) if review_id is not None else ()
+        for frame in pages:
+            frame = frame[frame["person_key"].notna().to_numpy()]
+            keys.append(key_numbers(frame["person_key"]))
+            levels.append(np.array([RANK.get(v, -1) for v in frame["risk_level"]], np.int8))
+        keys_ = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
+        levels_ = np.concatenate(levels) if levels else np.zeros(0, np.int8)
+        # a key twice (records written before duplicates were taken out): the last counts
+        order = np.argsort(keys_[::-1], kind="stable")
+        keys_, levels_ = keys_[::-1][order], levels_[::-1][order]
+        first = np.ones(len(keys_), dtype=bool)
+        first[1:] = keys_[1:] != keys_[:-1]
+        self.keys, self.levels = keys_[first], levels_[first]
+        self.seen = np.zeros(len(self.keys), dtype=bool)
+
+    def find(self, numbers: np.ndarray) -> np.ndarray:
+        """Each key's place among the previous review's, -1 where it was not there."""
+        if not len(self.keys):
+            return np.full(len(numbers), -1, dtype=np.int64)
+        at = np.searchsorted(self.keys, numbers)
+        clipped = np.minimum(at, len(self.keys) - 1)
+        return np.where(self.keys[clipped] == numbers, clipped, -1)
+
+
+def key_numbers(keys) -> np.ndarray:
+    """``person_key`` hex texts as their first 64 bits."""
+    return np.array([int(k[:16], 16) for k in keys], dtype=np.uint64)
+
+
+class ChangeCollector:
+    """The changes since the previous review (models.changes.compare), piece by piece:
+    whole counts, each kind's first entries (CHANGE_LIMIT) in sheet order."""
+
+    def __init__(self, previous: PreviousLevels):
+        from service.report_data import CHANGE_LIMIT
+
+        self.previous, self.limit = previous, CHANGE_LIMIT
+        self.totals = dict.fromkeys(CHANGE_KINDS, 0)
+        self.frames: dict[str, list[pd.DataFrame]] = {k: [] for k in CHANGE_KINDS}
+        self.kept = dict.fromkeys(CHANGE_KINDS, 0)
+        self.untracked = 0
+
+    def add(self, current: pd.DataFrame) -> None:
+        keyed = current["person_key"].notna().to_numpy()
+        self.untracked += int((~keyed).sum())
+        now = current[keyed]
+        if not len(now):
+            return
+        place = self.previous.find(key_numbers(now["person_key"]))
+        found = place >= 0
+        self.previous.seen[place[found]] = True
+        known = np.append(self.previous.levels, -1)  # place -1: the last slot
+        from_rank = known[place]
+        to_rank = now["risk_level"].map(RANK).to_numpy()
+        levels = np.array([*LEVELS, None], dtype=object)
+        entries = now[list(ENTRY_COLUMNS)].assign(
+            from_level=levels[from_rank], to_level=now["risk_level"].to_numpy()
+        )
+        for kind, chosen in (
+            ("new", ~found),
+            ("up", found & (to_rank > from_rank)),
+            ("down", found & (to_rank < from_rank)),
+            ("still_critical", found & (to_rank == 3) & (from_rank == 3)),
+        ):
+            self._keep(kind, entries[chosen])
+
+    def _keep(self, kind: str, entries: pd.DataFrame) -> None:
+        self.totals[kind] += len(entries)
+        room = self.limit - self.kept[kind]
+        if room > 0 and len(entries):
+            self.frames[kind].append(entries.iloc[:room])
+            self.kept[kind] += min(room, len(entries))
+
+    def finish(self, connection, gone_page) -> Changes:
+        """The changes, with the people gone since the previous review, found page by
+        page; ``gone_page(entries)`` is called with each page's gone people."""
+        gone: list[dict] = []
+        total = 0
+        review_id = self.previous.review_id
+        for frame in _record_pages(connection, review_id) if review_id is not None else ():
+            frame = frame[frame["person_key"].notna().to_numpy()]
+            place = self.previous.find(key_numbers(frame["person_key"]))
+            seen = np.append(self.previous.seen, False)[place]  # place -1: not seen
+            entries = frame[~seen].rename(columns={"risk_level": "from_level"}).to_dict("records")
+            total += len(entries)
+            gone += entries[: self.limit - len(gone)]
+            if entries:
+                gone_page(entries)
+        frame = pd.DataFrame(gone, columns=[*ENTRY_COLUMNS, "from_level"], dtype=object)
+        self.frames["gone"] = [frame.assign(to_level=None)]
+        self.totals["gone"] = total
+        frames = {
+            k: pd.concat(v, ignore_index=True) if v else _no_entries()
+            for k, v in self.frames.items()
+        }
+        return Changes(frames, self.untracked, totals=dict(self.totals))
+
+
+PAGE = 50_000
+
+
+def _record_pages(connection, review_id: int, columns=RECORD_COLUMNS):
+    """A review's records in row order, a page at a time (keyset paging on the
+    (review_id, row) index: nothing held open between pages, so that COPY can run)."""
+    table = ReviewRecord.__table__
+    after = -1
+    while True:
+        statement = (
+            sa.select(*(table.c[c] for c in columns))
+            .where(table.c.review_id == review_id, table.c.row > after)
+            .order_by(table.c.row)
+            .limit(PAGE)
+        )
+        page = connection.execute(statement).all()
+        if not page:
+            return
+        frame = pd.DataFrame(page, columns=list(columns), dtype=object)
+        yield frame
+        after = int(frame["row"].iloc[-1])
+
+
+def _no_entries() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*ENTRY_COLUMNS, "from_level", "to_level"], dtype=object)
+
+
+def record_frame(piece, secret: bytes) -> pd.DataFrame:
+    """The records of a piece (service.review.ReviewPiece) as columns: masked, keyed, no
+    name or number kept; ``pattern`` is the review's number of the person's pattern."""
+    people = piece.people
     return pd.DataFrame(
         {
             "row": people["row"].to_numpy(),
@@ -161,17 +451,18 @@ def record_frame(result, secret: bytes) -> pd.DataFrame:
             "name_masked": people["name_masked"].to_numpy(),
             "id_masked": people["id_masked"].to_numpy(),
             "category": people["category"].to_numpy(),
-            "risk_level": result.levels,
-            "pattern": result.assessed.pattern,
+            "risk_level": piece.levels,
+            "pattern": piece.codes,
         },
         dtype=object,  # keeps None as None (pandas would infer "str" columns with NaN)
     )
 
 
-def _insert_records(connection, review_id: int, current: pd.DataFrame, result) -> None:
-    """The patterns once, then one short row per person pointing at its pattern (ORM
+def _insert_records(connection, review_id: int, current: pd.DataFrame, patterns) -> None:
+    """The patterns first seen in this piece once (``patterns``: the review's
+    service.review.Patterns), then one short row per person pointing at its pattern (ORM
     objects cost ~0.2 ms a row; JSON per row would be most of the bytes)."""
-    patterns = [
+    rows_ = [
         (
             review_id,
             k,
@@ -179,10 +470,10 @@ def _insert_records(connection, review_id: int, current: pd.DataFrame, result) -
             orjson.dumps([_action(i) for i in p.interventions]).decode(),
             orjson.dumps([g["field"] for g in p.data_gaps]).decode(),
         )
-        for k, p in enumerate(result.assessed.patterns)
+        for k, p in patterns.new
     ]
-    _bulk(connection, "review_pattern", PATTERN_INSERT, patterns)
-    scores = [p.score for p in result.assessed.patterns]
+    _bulk(connection, "review_pattern", PATTERN_INSERT, rows_)
+    scores = patterns.scores
     columns = [current[c].tolist() for c in RECORD_INSERT[1:-2]]
     pattern = current["pattern"].tolist()
     rows = (
@@ -265,8 +556,19 @@ def record_columns(session: Session, review_id: int) -> pd.DataFrame:
 
 
 def facts_of(session: Session, review_id: int) -> pd.DataFrame | None:
+    """A review's facts in record order: its first blob, then its parts (revision 0005)."""
     stored = session.get(ReviewFacts, review_id)
-    return None if stored is None else facts_blob.loads(stored.data)
+    if stored is None:
+        return None
+    parts = session.exec(
+        select(ReviewFactsPart.data)
+        .where(ReviewFactsPart.review_id == review_id)
+        .order_by(ReviewFactsPart.part)
+    ).all()
+    first = facts_blob.loads(stored.data)
+    if not parts:
+        return first
+    return pd.concat([first, *map(facts_blob.loads, parts)], ignore_index=True)
 
 
 def changes_since_previous(session: Session, review: Review) -> Changes:
@@ -289,12 +591,13 @@ def _action(item: dict) -> dict:
     return {k: item[k] for k in keep}
 
 
-def _problems(review_id: int, result) -> list[tuple]:
-    return [
+def _problems(review_id: int, result):
+    """The problem rows of a review (or a ProblemSpool), kind by kind, each in row order."""
+    return (
         (review_id, kind, p.row, p.column[:512], p.reason[:2000])
         for kind, problems in result.problem_lists()
         for p in problems
-    ]
+    )
 
 
 def previous_review(session: Session, review: Review) -> Review | None:

@@ -90,37 +90,69 @@ def _previous_active(connection, review) -> dict[tuple[str, str], tuple[int, str
 
 
 def create_for_review(connection, review, people, levels, patterns) -> TaskCounts:
+    """Every intervention of the review's people becomes a task (``TaskWriter`` fed the
+    whole review as one piece)."""
+    writer = TaskWriter(connection, review)
+    writer.add(people, levels, patterns, people["pattern"].to_numpy())
+    return writer.finish()
+
+
+class TaskWriter:
     """Every intervention of the review's people becomes a task, in the review's
-    transaction (``connection``), written in bulk. An active task of an earlier review of
-    the village, for a person still found needing the same action, is carried over
-    (linked to this review, not duplicated); one whose person is in this review but no
-    longer needs the action is closed as ``resolved_by_review``. Both are in the history.
-    ``people``: the record frame (row, person_key, person_id, name_masked, pattern);
-    ``levels``: each person's level; ``patterns``: the review's shared patterns."""
-    created_ts = int(review.created_at.timestamp())
-    templates = _templates(patterns, created_ts)
-    previous = _previous_active(connection, review)
-    counts, matched = TaskCounts(), []
+    transaction (``connection``), written in bulk piece by piece. An active task of an
+    earlier review of the village, for a person still found needing the same action, is
+    carried over (linked to this review, not duplicated); one whose person is in this
+    review but no longer needs the action is closed as ``resolved_by_review``. Both are
+    in the history. What is kept across pieces is bounded by the village's earlier
+    active tasks, not by this review: those tasks, the ones matched, and which of their
+    people this review has."""
 
-    def new_tasks():
-        """(person's values, task template) of every task to create."""
-        columns = [people[c].tolist() for c in ("row", "person_key", "person_id", "name_masked")]
-        for *person, k in zip(*columns, levels, people["pattern"], strict=True):
-            key = person[1]
-            for tail in templates[k]:
-                if previous and (key, tail[0]) in previous:
-                    matched.append((key, tail[0]))
-                    continue
-                counts.created += 1
-                yield person, tail
+    def __init__(self, connection, review):
+        self.connection, self.review = connection, review
+        self.created_ts = int(review.created_at.timestamp())
+        self.previous = _previous_active(connection, review)
+        self.people = {key for key, _ in self.previous}
+        self.counts, self.matched, self.present = TaskCounts(), [], set()
 
-    if connection.dialect.name == "postgresql":
-        _copy(connection, review, created_ts, new_tasks())
-    else:
-        _executemany(connection, review, created_ts, new_tasks())
-    if previous:
-        _follow_up(connection, review, previous, matched, set(people["person_key"]), counts)
-    return counts
+    def add(self, people, levels, patterns, codes) -> None:
+        """``people``: the piece's record frame (row, person_key, person_id, name_masked);
+        ``levels``: each person's level; ``patterns`` and ``codes``: the piece's patterns
+        and each person's index into them."""
+        templates = _templates(patterns, self.created_ts)
+        previous, counts, matched = self.previous, self.counts, self.matched
+        if previous:
+            self.present |= self.people & set(people["person_key"])
+
+        def new_tasks():
+            """(person's values, task template) of every task to create."""
+            columns = [
+                people[c].tolist() for c in ("row", "person_key", "person_id", "name_masked")
+            ]
+            for *person, k in zip(*columns, levels, codes.tolist(), strict=True):
+                key = person[1]
+                for tail in templates[k]:
+                    if previous and (key, tail[0]) in previous:
+                        matched.append((key, tail[0]))
+                        continue
+                    counts.created += 1
+                    yield person, tail
+
+        if self.connection.dialect.name == "postgresql":
+            _copy(self.connection, self.review, self.created_ts, new_tasks())
+        else:
+            _executemany(self.connection, self.review, self.created_ts, new_tasks())
+
+    def finish(self) -> TaskCounts:
+        if self.previous:
+            _follow_up(
+                self.connection,
+                self.review,
+                self.previous,
+                self.matched,
+                self.present,
+                self.counts,
+            )
+        return self.counts
 
 
 def _executemany(connection, review, created_ts: int, tasks) -> None:

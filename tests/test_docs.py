@@ -96,6 +96,7 @@ def workdir(tmp_path_factory):
         )
         assert done.exit_code == 0, done.output
     pd.read_csv(where / "people.csv").to_excel(where / "people.xlsx", index=False)
+    pd.read_csv(where / "people.csv", dtype=str).to_parquet(where / "people.parquet")
     return where
 
 

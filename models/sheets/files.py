@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -93,7 +98,8 @@ def _cell_text(value: object, is_id: bool) -> str:
     return str(value)
 
 
-CHUNK_ROWS = 100_000  # rows read at a time (memory stays bounded)
+CHUNK_ROWS = 25_000  # rows read at a time: memory follows it (benchmarks/review.py)
+SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 
 
 def sheet_chunks(
@@ -102,15 +108,40 @@ def sheet_chunks(
     rows: int = CHUNK_ROWS,
     limits: SheetLimits = DEFAULT_LIMITS,
 ) -> Iterator[pd.DataFrame]:
-    """The sheet in pieces of ``rows`` cell texts, CSV (bytes or a file's path) or XLSX,
-    never held whole. SheetTooLarge past a limit (checked from the header, the declared
-    size and the zip directory before the rows are read, and again as they are read),
-    SheetError for a file that cannot be read."""
+    """``sheet_batches`` as pandas frames of cell texts (object columns)."""
+    for batch in sheet_batches(source, filename, rows, limits):
+        yield batch_frame(batch)
+
+
+def batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """A batch of text cells as a frame of object columns (duplicate headers kept)."""
+    columns = {
+        i: batch.column(i).to_numpy(zero_copy_only=False).astype(object)
+        for i in range(batch.num_columns)
+    }
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(batch.num_rows), dtype=object)
+    frame.columns = pd.Index(batch.schema.names, dtype=object)
+    return frame
+
+
+def sheet_batches(
+    source: bytes | Path,
+    filename: str,
+    rows: int = CHUNK_ROWS,
+    limits: SheetLimits = DEFAULT_LIMITS,
+) -> Iterator[pa.RecordBatch]:
+    """The sheet as Arrow record batches of ``rows`` text cells ('' for empty), CSV,
+    XLSX or Parquet (bytes or a file's path), never held whole. SheetTooLarge past a
+    limit (checked from the header, the declared size and the zip directory before the
+    rows are read, and again as they are read), SheetError for a file that cannot be read."""
     suffix = Path(filename).suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise SheetError(f"{_shown(filename)}: expected a .csv or .xlsx file")
+    if suffix not in SUFFIXES:
+        raise SheetError(f"{_shown(filename)}: expected a .csv or .xlsx file (or .parquet)")
     if suffix == ".csv":
-        yield from _csv_chunks(source, filename, rows, limits)
+        yield from _rebatched(_csv_batches(source, filename, rows, limits), rows)
+        return
+    if suffix == ".parquet":
+        yield from _parquet_batches(source, filename, rows, limits)
         return
     data = source.read_bytes() if isinstance(source, Path) else source
     yield from _xlsx_chunks(data, filename, rows, limits)
@@ -120,37 +151,214 @@ def _shown(filename: str) -> str:
     return masked_text(filename[-80:])
 
 
-def _csv_chunks(source, filename: str, rows: int, limits: SheetLimits) -> Iterator[pd.DataFrame]:
+def _rebatched(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Batches of exactly ``rows`` rows (the last one shorter); an empty sheet is one
+    empty batch, as pandas gives it."""
+    held: list[pa.RecordBatch] = []
+    count, schema, yielded = 0, None, False
+    for batch in batches:
+        schema = batch.schema
+        while batch.num_rows:
+            take = min(rows - count, batch.num_rows)
+            held.append(batch.slice(0, take))
+            count += take
+            batch = batch.slice(take)
+            if count == rows:
+                joined, held, count, yielded = _joined(held), [], 0, True
+                yield joined  # the slices are let go first: one copy of the rows at a time
+                del joined
+    if held:
+        yield _joined(held)
+    elif not yielded and schema is not None:
+        yield _empty_batch(schema.names)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+CSV_BLOCK = 1 << 20
+
+
+class _ShortRow(Exception):
+    """A CSV row with fewer fields than the header: pandas pads it; the rest of the file
+    is read the pandas way (models.sheets.files._pandas_rest)."""
+
+
+def _csv_batches(source, filename: str, rows: int, limits: SheetLimits):
+    """pyarrow's streaming reader, every column as text; a file with a row shorter than
+    its header is read on from that row by pandas (which pads it, as before)."""
+    done = 0
     try:
-        options = _csv_options(source)
-        width = _csv_width(source, options["encoding"], limits)
-        total, longest = _line_stats(source)
-        _check_size(total, width, limits)
+        encoding, total, longest = _csv_stats(source)
+        header = _csv_header(source, encoding, limits)
+        _check_size(total, len(header), limits)
+        names = _mangled(header)
         # a cell is never longer than its line: cells are measured only if a line is long
         measure = longest > limits.cell_chars
-        handle = source if isinstance(source, Path) else io.BytesIO(source)
-        with pd.read_csv(handle, chunksize=rows, **options) as reader:  # closed if left early
-            for chunk in reader:
+        if measure:
+            for name in names:
+                if len(name) > limits.cell_chars:
+                    raise limits.over("cell_chars", len(name), "a header")
+        if not total:
+            yield _empty_batch(names)
+            return
+        try:
+            for batch in _arrow_csv(source, encoding, names):
                 if measure:
-                    _check_cells(chunk, limits)
-                yield chunk
+                    _check_lengths(batch, limits, done)
+                done += batch.num_rows
+                yield batch
+        except _ShortRow:
+            for frame in _pandas_rest(source, encoding, names, done, rows):
+                batch = _frame_batch(frame, names)
+                if measure:
+                    _check_lengths(batch, limits, done)
+                done += batch.num_rows
+                yield batch
     except SheetError:
         raise
-    except (ValueError, KeyError, OSError, IndexError) as exc:  # pandas' parser errors
+    except (ValueError, KeyError, OSError, IndexError, pa.ArrowException) as exc:
         raise SheetError(f"{_shown(filename)}: cannot be read as CSV ({_reason(exc)})") from exc
 
 
-def _csv_width(source, encoding: str, limits: SheetLimits) -> int:
-    """The header line's number of fields, read from the first bytes only."""
+def _arrow_csv(source, encoding: str, names: list[str]):
+    shorter: list[int] = []
+
+    def short(row) -> str:
+        if row.actual_columns < row.expected_columns:
+            shorter.append(row.actual_columns)  # ends this reader: pandas reads on
+        return "error"  # a row longer than the header: unreadable, as pandas says
+
+    read = pcsv.ReadOptions(
+        column_names=names,
+        skip_rows=1,
+        encoding="utf8" if encoding == "utf-8-sig" else encoding,
+        block_size=CSV_BLOCK,  # small blocks parse fastest here; batches are re-cut to ``rows``
+        use_threads=True,
+    )
+    parse = pcsv.ParseOptions(
+        newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=short
+    )
+    convert = pcsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    handle = pa.OSFile(str(source)) if isinstance(source, Path) else pa.BufferReader(source)
+    try:
+        with handle, pcsv.open_csv(handle, read, parse, convert) as reader:
+            yield from reader
+    except pa.ArrowInvalid:
+        if shorter:
+            raise _ShortRow() from None
+        raise
+
+
+def _pandas_rest(source, encoding: str, names: list[str], done: int, rows: int):
+    handle = source if isinstance(source, Path) else io.BytesIO(source)
+    with pd.read_csv(
+        handle,
+        chunksize=rows,
+        encoding=encoding,
+        header=None,
+        names=list(range(len(names))),
+        skiprows=done + 1,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+    ) as reader:
+        yield from reader
+
+
+def _frame_batch(frame: pd.DataFrame, names: list[str]) -> pa.RecordBatch:
+    arrays = [
+        pa.array(frame.iloc[:, i].fillna("").astype(object).to_numpy(), pa.string())
+        for i in range(len(names))
+    ]
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _empty_batch(names: list[str]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in names], names=names)
+
+
+def _mangled(header: list[str]) -> list[str]:
+    """Header names as pandas makes them: '' is ``Unnamed: i``, a repeated name ``name.1``."""
+    names = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
+    counts: dict[str, int] = {}
+    for i, name in enumerate(names):
+        seen = counts.get(name, 0)
+        while seen > 0:
+            counts[name] = seen + 1
+            name = f"{name}.{seen}"
+            seen = counts.get(name, 0)
+        names[i] = name
+        counts[name] = seen + 1
+    return names
+
+
+def _check_lengths(batch: pa.RecordBatch, limits: SheetLimits, done: int) -> None:
+    for column in batch.columns:
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py() if len(lengths) else None
+        if longest is not None and longest > limits.cell_chars:
+            row = pc.index(lengths, longest).as_py() + done + HEADER_ROW + 1
+            raise limits.over("cell_chars", longest, f"row {row}")
+
+
+def _parquet_batches(source, filename: str, rows: int, limits: SheetLimits):
+    """A Parquet file's row groups, ``rows`` at a time, every column as text (numbers and
+    dates as their text, booleans true/false, null as '')."""
+    try:
+        handle = pa.OSFile(str(source)) if isinstance(source, Path) else pa.BufferReader(source)
+        with handle, pq.ParquetFile(handle) as parquet:
+            names = _mangled([str(n) for n in parquet.schema_arrow.names])
+            if len(names) > limits.columns:
+                raise limits.over("columns", len(names))
+            _check_size(parquet.metadata.num_rows, len(names), limits)
+            done = 0
+            for batch in parquet.iter_batches(batch_size=rows):
+                text = [_as_text(c) for c in batch.columns]
+                batch = pa.RecordBatch.from_arrays(text, names=names)
+                _check_lengths(batch, limits, done)
+                done += batch.num_rows
+                yield batch
+            if not done:
+                yield _empty_batch(names)
+    except SheetError:
+        raise
+    except (ValueError, OSError, IndexError, pa.ArrowException) as exc:
+        raise SheetError(f"{_shown(filename)}: cannot be read as Parquet ({_reason(exc)})") from exc
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_timestamp(kind):
+        column = pc.strftime(column, "%Y-%m-%d %H:%M:%S")
+    elif pa.types.is_boolean(kind):
+        column = pc.if_else(column, "true", "false")
+    elif not pa.types.is_string(kind):
+        column = column.cast(pa.string())
+    return pc.fill_null(column.cast(pa.string()), "")
+
+
+def _csv_header(source, encoding: str, limits: SheetLimits) -> list[str]:
+    """The header line's fields, read from the first bytes only."""
     head = next(_blocks(source, 1 << 20), b"")
     line, newline, _ = head.partition(b"\n")
     if not newline and len(head) == 1 << 20:
         raise limits.over("columns", line.count(b",") + 1, "the header line is over 1 MB")
-    text = line.decode(encoding, errors="replace")
-    width = next(csv.reader([text]), []).__len__()
-    if width > limits.columns:
-        raise limits.over("columns", width)
-    return width
+    text = line.decode(encoding, errors="replace").rstrip("\r")
+    header = next(csv.reader([text]), [])
+    if len(header) > limits.columns:
+        raise limits.over("columns", len(header))
+    return header
 
 
 def _check_size(rows: int, columns: int, limits: SheetLimits) -> None:
@@ -158,16 +366,6 @@ def _check_size(rows: int, columns: int, limits: SheetLimits) -> None:
         raise limits.over("rows", rows)
     if rows * columns > limits.cells:
         raise limits.over("cells", rows * columns)
-
-
-def _check_cells(chunk: pd.DataFrame, limits: SheetLimits) -> None:
-    for position, header in enumerate(chunk.columns):
-        if len(str(header)) > limits.cell_chars:
-            raise limits.over("cell_chars", len(str(header)), "a header")
-        lengths = chunk.iloc[:, position].astype(str).str.len()
-        if len(lengths) and lengths.max() > limits.cell_chars:
-            row = int(lengths.to_numpy().argmax()) + int(chunk.index[0]) + HEADER_ROW + 1
-            raise limits.over("cell_chars", int(lengths.max()), f"row {row}")
 
 
 def _reason(exc: BaseException) -> str:
@@ -216,7 +414,7 @@ def _open_xlsx(data: bytes, filename: str, limits: SheetLimits):
         ) from exc
 
 
-def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[pd.DataFrame]:
+def _xlsx_rows(book, filename: str, rows: int, limits: SheetLimits) -> Iterator[pa.RecordBatch]:
     """The first sheet's header and rows, as pd.read_excel would give them (trailing blank
     rows dropped, a duplicate header mangled as ``name.1``, a cell right of the last
     header in a column ``Unnamed: k``, which is reported as ignored), ``rows`` at a time."""
@@ -268,11 +466,12 @@ def _widen(header: list[str], ids: list[bool], line: tuple, limits: SheetLimits)
     ids += [False] * (last - len(ids))
 
 
-def _frame(piece: list[list[str]], header: list[str]) -> pd.DataFrame:
-    """Rows as one frame; rows read before the header widened are padded with ''."""
+def _frame(piece: list[list[str]], header: list[str]) -> pa.RecordBatch:
+    """Rows as one batch; rows read before the header widened are padded with ''."""
     n = len(header)
     rows = [r if len(r) == n else r + [""] * (n - len(r)) for r in piece]
-    return pd.DataFrame(rows, columns=header, dtype=object)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * n
+    return pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=header)
 
 
 def _header(line: tuple, limits: SheetLimits) -> list[str]:
@@ -301,26 +500,55 @@ def _check_row(texts: list[str], row: int, limits: SheetLimits) -> None:
 
 
 def count_rows(source: bytes | Path, filename: str) -> int | None:
-    """About how many data rows a CSV has (for a progress bar); None for XLSX."""
-    if Path(filename).suffix.lower() != ".csv":
+    """About how many data rows a CSV (its lines) or a Parquet file has (for a progress
+    bar); None for XLSX."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".parquet":
+        try:
+            handle = pa.BufferReader(source) if isinstance(source, bytes) else str(source)
+            return pq.ParquetFile(handle).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            return None
+    if suffix != ".csv":
         return None
-    return _line_stats(source)[0]
+    lines, last = 0, b""
+    for block in _blocks(source):
+        lines += block.count(b"\n")
+        last = block[-1:] or last
+    return max(lines - 1 + (last not in (b"\n", b"")), 0)
 
 
-def _line_stats(source: bytes | Path) -> tuple[int, int]:
-    """A CSV's data rows (lines after the header) and its longest line, in bytes."""
+def _csv_stats(source: bytes | Path) -> tuple[str, int, int]:
+    """One pass over a CSV: its encoding (UTF-8, with or without BOM, else GB18030: the
+    whole file is checked, no copy of the text), its data rows (lines after the header)
+    and its longest line, in bytes."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    utf8 = True
     lines, longest, carry, last = 0, 0, 0, b""
     for block in _blocks(source):
-        parts = block.split(b"\n")
-        lines += len(parts) - 1
-        if len(parts) == 1:
-            carry += len(block)
+        if utf8:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                utf8 = False
+        ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+        lines += len(ends)
+        if len(ends):
+            longest = max(longest, carry + int(ends[0]))
+            if len(ends) > 1:
+                longest = max(longest, int(np.diff(ends).max()) - 1)
+            carry = len(block) - int(ends[-1]) - 1
         else:
-            longest = max(longest, carry + len(parts[0]), max(map(len, parts[1:-1]), default=0))
-            carry = len(parts[-1])
+            carry += len(block)
         last = block[-1:] or last
     longest = max(longest, carry)
-    return max(lines - 1 + (last not in (b"\n", b"")), 0), longest
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    encoding = "utf-8-sig" if utf8 else _encoding(source, ("gb18030",))
+    return encoding, max(lines - 1 + (last not in (b"\n", b"")), 0), longest
 
 
 def _blocks(source: bytes | Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -333,18 +561,9 @@ def _blocks(source: bytes | Path, size: int = 1 << 20) -> Iterator[bytes]:
         yield source[start : start + size]
 
 
-def _csv_options(source: bytes | Path) -> dict:
-    return {
-        "encoding": _encoding(source),
-        "dtype": str,
-        "keep_default_na": False,
-        "skip_blank_lines": False,
-    }
-
-
-def _encoding(source: bytes | Path) -> str:
+def _encoding(source: bytes | Path, encodings=("utf-8-sig", "gb18030")) -> str:
     """UTF-8 (with or without BOM) or GB18030, checked block by block (no copy of the text)."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    for encoding in encodings:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             for block in _blocks(source):

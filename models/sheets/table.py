@@ -25,6 +25,8 @@ from typing import Any
 import annotated_types
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic.fields import FieldInfo
 from stdnum import numdb
 
@@ -35,6 +37,7 @@ from models.sheets.rows import (
     BLANK_ROW,
     HEADER_ROW,
     KINDS,
+    NUMERIC_ID_MARK,
     Problem,
     SheetRead,
     _id_text,
@@ -43,7 +46,7 @@ from models.sheets.rows import (
     parse_cell,
 )
 
-_ID = re.compile(r"^\d{17}[\dX]$")
+_ID = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only (\d takes full-width ones too)
 # Fields whose parse_cell is the text itself (free text: names, places, ids of the caller)
 _AS_TEXT = frozenset({"name", "person_id", "township", "village"})
 
@@ -93,30 +96,54 @@ def _metadata(info) -> list:
     return found
 
 
-@dataclass
 class _Column:
-    """One field's cells, worked out once per distinct text."""
+    """One field's cells, worked out once per distinct text: each row's code into the
+    distinct values (``codes``, -1 empty), and what the checks ask, spread to the rows
+    when asked (a batch's columns are not held five times over)."""
 
-    values: np.ndarray  # contract values (object; None empty or refused)
-    filled: np.ndarray  # the cell holds text
-    refused: np.ndarray  # parse_cell refused the text
-    number: np.ndarray  # float64 of numeric values, NaN otherwise
-    length: np.ndarray  # len() of text values, 0 otherwise
+    def __init__(self, values, filled, refused, number, length, codes=None):
+        self._codes = codes
+        self._parts = (filled, refused, number, length)
+        self.values = values if codes is None else values[codes]  # contract values
+
+    def _spread(self, k: int) -> np.ndarray:
+        part = self._parts[k]
+        return part if self._codes is None else part[self._codes]
+
+    @property
+    def filled(self) -> np.ndarray:  # the cell holds text
+        return self._spread(0)
+
+    @property
+    def refused(self) -> np.ndarray:  # parse_cell refused the text
+        return self._spread(1)
+
+    @property
+    def number(self) -> np.ndarray:  # float64 of numeric values, NaN otherwise
+        return self._spread(2)
+
+    @property
+    def length(self) -> np.ndarray:  # len() of text values, 0 otherwise
+        return self._spread(3)
 
 
 def read_table(
-    frame: pd.DataFrame, progress=None, today: date | None = None, first: int = 0
+    frame: pd.DataFrame | pa.RecordBatch,
+    progress=None,
+    today: date | None = None,
+    first: int = 0,
 ) -> TableRead:
-    """Read every row of a sheet whose cells are text; see the module's docstring.
-
-    ``first``: how many data rows came before this piece of the sheet (for row numbers)."""
+    """Read every row of a sheet whose cells are text (a frame, or an Arrow batch of
+    string columns as ``models.sheets.files.sheet_batches`` gives); see the module's
+    docstring. ``first``: how many data rows came before this piece (for row numbers)."""
     today = today or date.today()
-    mapped = [(i, header_field(h)) for i, h in enumerate(frame.columns)]
-    result = TableRead(rows_in=len(frame), table=pd.DataFrame())
-    result.ignored_columns = [str(frame.columns[i]) for i, f in mapped if f is None]
+    headers = list(frame.schema.names if isinstance(frame, pa.RecordBatch) else frame.columns)
+    mapped = [(i, header_field(h)) for i, h in enumerate(headers)]
+    n = frame.num_rows if isinstance(frame, pa.RecordBatch) else len(frame)
+    result = TableRead(rows_in=n, table=pd.DataFrame())
+    result.ignored_columns = [str(headers[i]) for i, f in mapped if f is None]
     positions = [(i, f) for i, f in mapped if f is not None]
-    n = len(frame)
-    columns = {f: _column(f, frame.iloc[:, i].to_numpy(dtype=object)) for i, f in positions}
+    columns = {f: _column(f, _cells(frame, i)) for i, f in positions}
     filled = [c.filled for c in columns.values()]
     blank = ~np.logical_or.reduce(filled) if filled else np.ones(n, dtype=bool)
     slow = np.logical_or.reduce([c.refused for c in columns.values()] + [np.zeros(n, bool)])
@@ -130,7 +157,11 @@ def read_table(
     if progress is not None:
         progress(int(fast.sum() + blank.sum()))
     # dtype=object keeps None as None (pandas would infer "str" columns with NaN)
-    table = pd.DataFrame({name: column[fast] for name, column in typed.items()}, dtype=object)
+    everyone = bool(fast.all())  # the common case: no copy of the columns
+    table = pd.DataFrame(
+        {name: column if everyone else column[fast] for name, column in typed.items()},
+        dtype=object,
+    )
     start = first + HEADER_ROW + 1  # the sheet row of this piece's first data row
     table.insert(0, "row", np.flatnonzero(fast) + start)
     problems: list[Problem] = [
@@ -148,10 +179,72 @@ def _empty(n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
-def _column(name: str, cells: np.ndarray) -> _Column:
+def _cells(frame: pd.DataFrame | pa.RecordBatch, i: int) -> np.ndarray | pa.Array:
+    if isinstance(frame, pa.RecordBatch):
+        return frame.column(i)
+    return frame.iloc[:, i].to_numpy(dtype=object)
+
+
+# Python's whitespace (str.strip, models.sheets.rows._text): a cell that starts or ends
+# with one is read by Python; every other cell is its own stripped text
+_SPACES = pa.array([c for c in map(chr, range(0x3100)) if c.isspace()], pa.string())
+
+
+def _text_column(name: str, cells: pa.Array) -> _Column:
+    """A free-text column (names, ids, identity numbers: nearly all distinct) read in
+    Arrow: each cell is its own text unless it has space to strip (then Python strips
+    it); identity numbers as ``_id_text`` reads them (a non-ASCII one by Python)."""
+    n = len(cells)
+    edges = pc.or_(
+        pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=_SPACES),
+        pc.is_in(pc.utf8_slice_codeunits(cells, -1, 2**31 - 1), value_set=_SPACES),
+    )
+    cells = pc.fill_null(cells, "")
+    values = cells.to_numpy(zero_copy_only=False).astype(object)
+    length = pc.utf8_length(cells).to_numpy(zero_copy_only=False).astype(np.int64)
+    for i in np.flatnonzero(edges.to_numpy(zero_copy_only=False)):
+        values[i] = _text(values[i])
+        length[i] = len(values[i])
+    filled = length > 0
+    refused = np.zeros(n, dtype=bool)
+    if name == "id_number":
+        ascii_ = pc.string_is_ascii(cells).to_numpy(zero_copy_only=False)
+        upper = pc.utf8_upper(cells).to_numpy(zero_copy_only=False).astype(object)
+        wrong = pc.or_(
+            pc.match_substring(cells, NUMERIC_ID_MARK),
+            pc.or_(
+                pc.match_substring_regex(cells, r"^\d(\.\d+)?[eE]\+?\d+$"),
+                pc.ends_with(cells, ".0"),
+            ),
+        ).to_numpy(zero_copy_only=False)
+        plain = ascii_ & ~edges.to_numpy(zero_copy_only=False)
+        refused = plain & wrong & filled
+        values = np.where(plain, upper, values)
+        for i in np.flatnonzero(~plain & filled):  # by Python: exact
+            try:
+                values[i] = _id_text(values[i])
+            except ValueError:
+                refused[i] = True
+        values[refused] = None
+        length = np.where(refused, 0, length)
+    values[~filled] = None
+    return _Column(values, filled, refused, np.full(n, np.nan), np.where(filled, length, 0))
+
+
+def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
     """parse_cell on each distinct cell (as models.sheets.rows._text reads it), spread
     to the rows."""
-    codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    if isinstance(cells, pa.Array):
+        if name in _AS_TEXT or name == "id_number":
+            return _text_column(name, cells)
+        encoded = pc.dictionary_encode(cells)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+        uniques = encoded.dictionary.to_pylist()
+    else:
+        codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
+        codes = codes.astype(np.int32)
     k = len(uniques) + 1  # the last slot: empty cells (NaN / None: code -1)
     values = np.full(k, None, dtype=object)
     filled, refused = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
@@ -162,7 +255,7 @@ def _column(name: str, cells: np.ndarray) -> _Column:
         for j, text in enumerate(texts):
             if text:
                 filled[j], values[j], length[j] = True, text, len(text)
-        return _Column(values[codes], filled[codes], refused[codes], number[codes], length[codes])
+        return _Column(values, filled, refused, number, length, codes)
     parse = _id_text if name == "id_number" else partial(parse_cell, name)  # ids: all distinct
     for j, text in enumerate(texts):
         if not text:
@@ -180,7 +273,7 @@ def _column(name: str, cells: np.ndarray) -> _Column:
             number[j] = float(value)
         elif isinstance(value, str):
             length[j] = len(value)
-    return _Column(values[codes], filled[codes], refused[codes], number[codes], length[codes])
+    return _Column(values, filled, refused, number, length, codes)
 
 
 def _checks(typed: dict[str, np.ndarray], columns: dict, n: int, today: date) -> np.ndarray:
@@ -306,9 +399,13 @@ def _dates(ymd: np.ndarray) -> np.ndarray:
 def _per_row(rows, positions, frame, problems, progress, start) -> pd.DataFrame:
     """The rows the column-wise checks left: read one by one, as read_rows does."""
     read = SheetRead(rows_in=len(rows))
-    for offset in rows:
+    if isinstance(frame, pa.RecordBatch):
+        taken = frame.take(pa.array(rows, pa.int64()))
+        lines = list(zip(*(c.to_pylist() for c in taken.columns), strict=True))
+    else:
+        lines = [frame.iloc[int(offset)].to_numpy(dtype=object) for offset in rows]
+    for offset, row in zip(rows, lines, strict=True):
         number = int(offset) + start
-        row = frame.iloc[int(offset)].to_numpy(dtype=object)
         cells = {f: text for i, f in positions if (text := _text(row[i]))}
         _read_row(number, cells, read)
     problems.extend(read.rejected)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from models.review_tables import ReviewPublic
-from models.sheets.files import SheetLimits, sheet_chunks
+from models.sheets.files import SheetLimits, sheet_batches
 from service import metrics
 from service.access import ReviewCaller, may_see
 from service.audit import note
@@ -18,16 +18,9 @@ from service.report_data import stored_report
 from service.report_html import render_html
 from service.report_xlsx import write_report
 from service.responses import ChangesOut, ProblemRow, RecordPublic, ReviewCreated
-from service.review import review as run_review
+from service.reviewing import review_file
 from service.routers.templates import XLSX
-from service.store import (
-    changes_since_previous,
-    problems_of,
-    records_of,
-    save_review,
-    visible_review,
-)
-from service.task_store import TaskCounts
+from service.store import changes_since_previous, problems_of, records_of, visible_review
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 Level = Literal["low", "medium", "high", "critical"]
@@ -56,41 +49,43 @@ def create_review(
     if not may_see(caller, township, village):
         raise ProblemError(403, "Not your village", "a village key reviews its own village only")
     limits = SheetLimits(rows=settings.max_review_rows)
-    chunks = sheet_chunks(file.file.read(), file.filename or "upload", limits=limits)
-    result = run_review(chunks, assessor, township=township, village=village, period=period)
     secret = settings.person_key_secret.get_secret_value().encode()
-    tasks = TaskCounts()
-    review, changes = save_review(store, result, assessor.ruleset, secret, task_counts=tasks)
-    _count(result)
+    batches = sheet_batches(file.file.read(), file.filename or "upload", limits=limits)
+    done = review_file(  # as `liushou review`: streamed, stored in one transaction
+        batches,
+        assessor,
+        township=township,
+        village=village,
+        period=period,
+        engine=store,
+        secret=secret,
+    )
+    review, summary = done.review, done.summary
+    _count(summary)
     note(
         store,
         caller,
         "upload",
         review_id=review.id,
-        rows=result.rows_in,
+        rows=summary.rows_in,
         route="POST /v1/reviews",
     )
+    rejected = summary.first_rejected[:REJECTED_SHOWN]
     return {
         "review": ReviewPublic.model_validate(review, from_attributes=True).model_dump(mode="json"),
-        "changes": changes.counts(),
-        "tasks": vars(tasks),
-        "rejected_rows": [
-            {"row": p.row, "column": p.column, "reason": p.reason}
-            for p in result.rejected[:REJECTED_SHOWN]
-        ],
-        "rejected_rows_listed": min(len(result.rejected), REJECTED_SHOWN),
+        "changes": done.changes.counts(),
+        "tasks": vars(done.tasks),
+        "rejected_rows": [{"row": p.row, "column": p.column, "reason": p.reason} for p in rejected],
+        "rejected_rows_listed": len(rejected),
         "problems": f"/v1/reviews/{review.id}/problems",
     }
 
 
-def _count(result) -> None:
-    metrics.REVIEW_ROWS.labels(outcome="scored").inc(result.scored)
-    metrics.REVIEW_ROWS.labels(outcome="rejected").inc(result.rejected_rows)
-    people = result.people
-    if len(people):
-        levels = people.assign(level=result.levels).groupby(["category", "level"]).size()
-        for (category, level), n in levels.items():
-            metrics.count_assessment(category, level, int(n))
+def _count(summary) -> None:
+    metrics.REVIEW_ROWS.labels(outcome="scored").inc(summary.scored)
+    metrics.REVIEW_ROWS.labels(outcome="rejected").inc(summary.rejected)
+    for (category, level), n in sorted(summary.by_category.items()):
+        metrics.count_assessment(category, level, int(n))
 
 
 @router.get("/{review_id}", summary="A review's summary")
