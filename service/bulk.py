@@ -155,23 +155,27 @@ def rejected_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-RESULT_SCHEMA = pa.schema(
-    [
-        ("row", pa.int64()),
-        ("person_id", pa.string()),
-        ("name_masked", pa.string()),
-        ("id_masked", pa.string()),
-        ("category", pa.string()),
-        ("age", pa.int64()),
-        ("assessment_date", pa.date32()),
-        ("risk_level", pa.string()),
-        ("score", pa.int64()),
-        ("rule_ids", pa.string()),
-        ("actions", pa.string()),
-        ("interventions", pa.string()),
-        ("data_gaps", pa.string()),
-        ("model_probability", pa.float64()),
-    ]
+RESULT_SCHEMA = (
+    pa.schema(  # RESULT_COLUMNS typed (tests/service/test_streaming.py holds them equal)
+        [
+            ("row", pa.int64()),
+            ("person_id", pa.string()),
+            ("name_masked", pa.string()),
+            ("id_masked", pa.string()),
+            ("category", pa.string()),
+            ("age", pa.int64()),
+            ("assessment_date", pa.date32()),
+            ("township", pa.string()),
+            ("village", pa.string()),
+            ("risk_level", pa.string()),
+            ("score", pa.int64()),
+            ("rule_ids", pa.string()),
+            ("actions", pa.string()),
+            ("interventions", pa.string()),
+            ("data_gaps", pa.string()),
+            ("model_probability", pa.float64()),
+        ]
+    )
 )
 
 
