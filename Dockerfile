@@ -1,6 +1,7 @@
 # liushou: multi-stage build. durable-rules ships as an sdist with a C core, so it is
 # compiled in the builder stage; the runtime stage has no compiler and runs as non-root.
-# Consistent with the Makefile: same Python range (3.11–3.12), same entry point
+# Consistent with the Makefile: same Python range (3.11–3.12), the same locked versions
+# (requirements.lock, what `make test` ran), same entry point
 # (`liushou serve`), same port and health endpoint.
 
 FROM python:3.12-slim AS builder
@@ -8,7 +9,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY models ./models
 COPY rules ./rules
 COPY service ./service
@@ -16,7 +17,7 @@ COPY evaluation ./evaluation
 COPY fixtures ./fixtures
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/venv/bin/pip install --no-cache-dir .
+ && /opt/venv/bin/pip install --no-cache-dir -c requirements.lock .
 
 FROM python:3.12-slim AS runtime
 RUN useradd --system --create-home --uid 10001 liushou

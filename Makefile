@@ -4,31 +4,47 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	$$p -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 12)' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 VENV   := .venv
+# The versions `make test` ran: every install is constrained by it (`make lock` rewrites it).
+LOCK   := requirements.lock
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-dev coverage bench mutation clean
+.PHONY: run test lint install install-dev install-spark coverage bench mutation clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,mutation]'
+# The spark extra (pyspark, pyarrow) for `--engine spark` and its tests (.ci/run installs it;
+# without it the Spark tests skip and say why). Spark also needs Java 17: docs/spark.md.
+$(VENV)/.installed-spark: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev,spark]'
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+$(VENV)/.installed-mutation: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev,mutation]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+# Rewrite the lock from pyproject.toml's ranges (every extra), then reinstall from it.
+lock: install-dev
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header \
+		--output-file $(LOCK) pyproject.toml
+	rm -f $(VENV)/.installed*
+	$(MAKE) install-dev
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-spark: $(VENV)/.installed-spark
 
 run: install
 	$(BIN)/liushou serve --host $(HOST) --port $(PORT)
@@ -52,6 +68,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/web.py
+	@if $(BIN)/python -c 'import pyspark' 2>/dev/null; then $(BIN)/python benchmarks/spark.py; \
+	else echo "benchmarks/spark.py skipped: make install-spark"; fi
 
 # Mutation testing (docs/testing.md), not part of `make test`: mutmut over rules/scoring.py,
 # rules/routing.py, rules/assess.py and rules/assess_bulk.py with the tests in

@@ -21,15 +21,19 @@ def _ratio(a: int, b: int) -> float | None:
     return a / b if b else None
 
 
-def at_cutoffs(level: np.ndarray, outcome: np.ndarray) -> list[dict[str, Any]]:
+def at_cutoffs(
+    level: np.ndarray, outcome: np.ndarray, weight: np.ndarray | None = None
+) -> list[dict[str, Any]]:
+    """``weight``: how many persons each entry stands for (default one each)."""
     rows = []
     harmed = outcome.astype(bool)
+    w = np.ones(len(level), dtype=np.int64) if weight is None else np.asarray(weight)
     for rank in range(1, len(LEVELS)):
         flagged = level >= rank
-        tp = int((flagged & harmed).sum())
-        fp = int((flagged & ~harmed).sum())
-        fn = int((~flagged & harmed).sum())
-        tn = int((~flagged & ~harmed).sum())
+        tp = int(w[flagged & harmed].sum())
+        fp = int(w[flagged & ~harmed].sum())
+        fn = int(w[~flagged & harmed].sum())
+        tn = int(w[~flagged & ~harmed].sum())
         rows.append(
             {
                 "cutoff": LEVELS[rank],
@@ -43,24 +47,32 @@ def at_cutoffs(level: np.ndarray, outcome: np.ndarray) -> list[dict[str, Any]]:
     return rows
 
 
-def curves(order: np.ndarray, outcome: np.ndarray) -> dict[str, Any]:
+def curves(
+    order: np.ndarray, outcome: np.ndarray, weight: np.ndarray | None = None
+) -> dict[str, Any]:
     if len(np.unique(outcome)) != 2:
         return {"roc": None, "pr": None, "roc_auc": None, "pr_auc": None}
-    fpr, tpr, _ = roc_curve(outcome, order)
-    precision, recall, _ = precision_recall_curve(outcome, order)
+    fpr, tpr, _ = roc_curve(outcome, order, sample_weight=weight)
+    precision, recall, _ = precision_recall_curve(outcome, order, sample_weight=weight)
     return {
         "roc": {"fpr": fpr.round(6).tolist(), "tpr": tpr.round(6).tolist()},
         "pr": {"recall": recall.round(6).tolist(), "precision": precision.round(6).tolist()},
-        "roc_auc": float(roc_auc_score(outcome, order)),
+        "roc_auc": float(roc_auc_score(outcome, order, sample_weight=weight)),
         "pr_auc": float(auc(recall, precision)),
     }
 
 
-def backtest(level: np.ndarray, score: np.ndarray, outcome: np.ndarray) -> dict[str, Any]:
+def backtest(
+    level: np.ndarray, score: np.ndarray, outcome: np.ndarray, weight: np.ndarray | None = None
+) -> dict[str, Any]:
+    """``weight``: how many persons each (level, score, outcome) entry stands for, when
+    they were counted elsewhere (service.spark.simulate): the same figures as the
+    persons one by one (the curves' points are cumulative counts either way)."""
     order = level.astype(np.int64) * 1000 + score
+    w = np.ones(len(outcome), dtype=np.int64) if weight is None else np.asarray(weight)
     return {
-        "persons": len(outcome),
-        "harmed": int(outcome.sum()),
-        "cutoffs": at_cutoffs(level, outcome),
-        **curves(order, outcome),
+        "persons": int(w.sum()),
+        "harmed": int(w[outcome.astype(bool)].sum()),
+        "cutoffs": at_cutoffs(level, outcome, weight),
+        **curves(order, outcome, weight),
     }

@@ -53,9 +53,14 @@ def score_cohort(ruleset: RuleSet, cohort: Cohort, model: ModelScorer | None = N
 
 def workload(ruleset: RuleSet, scored: Scored) -> pd.DataFrame:
     """Persons per action, with its department and deadline under ``ruleset.values``."""
-    counts = scored.actions.sum(axis=0)
+    return action_workload(ruleset, scored.codes, scored.actions.sum(axis=0))
+
+
+def action_workload(ruleset: RuleSet, codes: tuple[str, ...], counts) -> pd.DataFrame:
+    """``workload`` from the persons per action (``counts``, in ``codes`` order): also for
+    counts added up elsewhere (service.spark.simulate)."""
     rows = []
-    for code, count in zip(scored.codes, counts, strict=True):
+    for code, count in zip(codes, counts, strict=True):
         action = ruleset.actions[code]
         rows.append(
             {

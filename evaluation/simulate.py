@@ -70,6 +70,11 @@ def transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, in
     """``{from level: {to level: persons}}``, every level present."""
     table = np.zeros((len(lv.LEVELS), len(lv.LEVELS)), dtype=np.int64)
     np.add.at(table, (before.astype(np.intp), after.astype(np.intp)), 1)
+    return transition_dict(table)
+
+
+def transition_dict(table: np.ndarray) -> dict[str, dict[str, int]]:
+    """``transitions`` from its table: persons by (baseline rank, proposal rank)."""
     return {
         source: {target: int(table[i, j]) for j, target in enumerate(lv.LEVELS)}
         for i, source in enumerate(lv.LEVELS)
@@ -77,7 +82,11 @@ def transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, in
 
 
 def _rules(ruleset: RuleSet, base: lv.Scored, proposal: lv.Scored) -> list[dict]:
-    before, after = base.fires.sum(axis=0), proposal.fires.sum(axis=0)
+    return rule_changes(ruleset, base.fires.sum(axis=0), proposal.fires.sum(axis=0))
+
+
+def rule_changes(ruleset: RuleSet, before, after) -> list[dict]:
+    """Persons each rule fires for, baseline and proposal (in ruleset order)."""
     return [
         {
             "rule_id": rule.id,
@@ -93,12 +102,17 @@ def _rules(ruleset: RuleSet, base: lv.Scored, proposal: lv.Scored) -> list[dict]
 def _workload(
     ruleset: RuleSet, proposal_rules: RuleSet, base: lv.Scored, proposal: lv.Scored
 ) -> list[dict]:
+    return workload_changes(lv.workload(ruleset, base), lv.workload(proposal_rules, proposal))
+
+
+def workload_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[dict]:
     """Person-actions per department and deadline (a person given two of a department's
-    actions counts twice; an action's deadline may itself be a proposal)."""
+    actions counts twice; an action's deadline may itself be a proposal), from the
+    baseline's and the proposal's ``levels.workload``."""
     keys = ["department", "department_zh", "deadline_hours"]
-    before = lv.workload(ruleset, base).groupby(keys)["persons"].sum().rename("baseline")
-    after = lv.workload(proposal_rules, proposal).groupby(keys)["persons"].sum().rename("proposal")
-    table = pd.concat([before, after], axis=1).fillna(0).astype(int).reset_index()
+    baseline = before.groupby(keys)["persons"].sum().rename("baseline")
+    proposal = after.groupby(keys)["persons"].sum().rename("proposal")
+    table = pd.concat([baseline, proposal], axis=1).fillna(0).astype(int).reset_index()
     table["change"] = table["proposal"] - table["baseline"]
     table = table[(table["baseline"] > 0) | (table["proposal"] > 0)]
     return table.sort_values(["deadline_hours", "department"]).to_dict("records")

@@ -17,26 +17,49 @@ from rules.seams import ModelScorer
 MAX_POINTS = 200
 
 
+SWEEP = "sweep"  # where a refused sweep is reported (OverrideError.where)
+
+
 def parse(text: str, ruleset: RuleSet) -> tuple[str, list[int | float]]:
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or len(parts) != 3:
         raise OverrideError(
-            text, "write a sweep as name=start:stop:step, e.g. score.elder.high=3:8:1"
+            text,
+            "write a sweep as name=start:stop:step, e.g. score.elder.high=3:8:1",
+            SWEEP,
+            kind="syntax",
         )
     try:
         start, stop, step = (float(p) for p in parts)
     except ValueError:
-        raise OverrideError(name, f"{spec!r}: start, stop and step must be numbers") from None
+        raise OverrideError(
+            name, f"{spec!r}: start, stop and step must be numbers", SWEEP, kind="sweep_numbers"
+        ) from None
     if step <= 0 or stop < start:
-        raise OverrideError(name, "the step must be positive and stop at least start")
+        raise OverrideError(
+            name, "the step must be positive and stop at least start", SWEEP, kind="sweep_step"
+        )
     count = int(np.floor((stop - start) / step + 1e-9)) + 1
     if count > MAX_POINTS:
-        raise OverrideError(name, f"{count} values; a sweep takes at most {MAX_POINTS}")
+        raise OverrideError(
+            name,
+            f"{count} values; a sweep takes at most {MAX_POINTS}",
+            SWEEP,
+            kind="sweep_too_many",
+            count=count,
+            most=MAX_POINTS,
+        )
     values = [start + i * step for i in range(count)]
     whole = all(float(v).is_integer() for v in (start, step))
     values = [round(v) if whole else round(v, 10) for v in values]
-    return name.strip(), [check({name.strip(): v}, ruleset)[name.strip()] for v in values]
+    name = name.strip()
+    try:
+        return name, [check({name: v}, ruleset)[name] for v in values]
+    except OverrideError as exc:  # the parameter or a value refused: the sweep's fault
+        raise OverrideError(
+            exc.parameter, exc.message, SWEEP, kind=exc.kind, **exc.values
+        ) from None
 
 
 def run(

@@ -13,6 +13,8 @@ from stdnum import exceptions as stdnum_errors
 from stdnum import numdb
 from stdnum.cn import ric
 
+from models import reasons
+
 
 @dataclass(frozen=True)
 class IdentityInfo:
@@ -22,10 +24,10 @@ class IdentityInfo:
 
 
 _REASONS = {
-    stdnum_errors.InvalidChecksum: "check digit does not match (corrupted or mistyped number)",
-    stdnum_errors.InvalidLength: "must be 18 characters",
-    stdnum_errors.InvalidFormat: "must be 17 digits followed by a digit or X",
-    stdnum_errors.InvalidComponent: "birth date or region code is not valid",
+    stdnum_errors.InvalidChecksum: reasons.ID_CHECK_DIGIT,
+    stdnum_errors.InvalidLength: reasons.ID_LENGTH,
+    stdnum_errors.InvalidFormat: reasons.ID_FORMAT,
+    stdnum_errors.InvalidComponent: reasons.ID_COMPONENT,
 }
 
 
@@ -34,10 +36,9 @@ def parse_id_number(value: str) -> IdentityInfo:
     try:
         number = _validate(value)
     except stdnum_errors.ValidationError as exc:
-        reason = _REASONS.get(type(exc), "is not a valid resident identity number")
-        raise ValueError(f"invalid identity number: {reason}") from None
+        raise ValueError(_REASONS.get(type(exc), reasons.ID_INVALID)()) from None
     if len(number) != 18:
-        raise ValueError("invalid identity number: must be 18 characters")
+        raise ValueError(reasons.ID_LENGTH())
     sex = "male" if int(number[16]) % 2 == 1 else "female"
     return IdentityInfo(number=number, birth_date=ric.get_birth_date(number), sex=sex)
 

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from models import reasons
 from models.enums import (
     Capacity,
     GuardianType,
@@ -38,7 +39,7 @@ from models.identity import IdentityInfo, parse_id_number
 def _not_a_boolean(value):
     """JSON true/false is no number (pydantic would read true as 1: a one-year-old)."""
     if isinstance(value, bool):
-        raise ValueError("expected a number, not true/false")
+        raise ValueError(reasons.NOT_TRUE_FALSE())
     return value
 
 
@@ -97,7 +98,7 @@ class PersonBase(BaseModel):
     def _sex_agrees(cls, value, info: ValidationInfo):
         identity = _identity(info)
         if value is not None and identity and value != identity.sex:
-            raise ValueError(f"sex {value!r} contradicts id_number, which gives {identity.sex!r}")
+            raise ValueError(reasons.SEX_CONTRADICTS_ID(given=value, derived=identity.sex))
         return value
 
     @field_validator("birth_date")
@@ -105,13 +106,11 @@ class PersonBase(BaseModel):
     def _birth_date_agrees(cls, value, info: ValidationInfo):
         identity = _identity(info)
         if value is not None and identity and value != identity.birth_date:
-            raise ValueError(
-                f"birth_date {value} contradicts id_number, which gives {identity.birth_date}"
-            )
+            raise ValueError(reasons.BIRTH_CONTRADICTS_ID())  # no dates: they are the number's
         value = value or (identity.birth_date if identity else None)
         when = info.data.get("assessment_date")
         if value is not None and when is not None and value > when:
-            raise ValueError(f"birth_date {value} is after assessment_date {when}")
+            raise ValueError(reasons.BIRTH_AFTER_ASSESSMENT(when=when))
         return value
 
     @field_validator("age")
@@ -124,10 +123,7 @@ class PersonBase(BaseModel):
             return value
         derived = age_at(birth, when)
         if value != derived:
-            raise ValueError(
-                f"age {value} contradicts birth_date/id_number, which give age {derived} "
-                f"at assessment_date {when}"
-            )
+            raise ValueError(reasons.AGE_CONTRADICTS(given=value, derived=derived, when=when))
         return value
 
     @model_validator(mode="after")
@@ -138,13 +134,10 @@ class PersonBase(BaseModel):
             self.birth_date, self.sex = identity.birth_date, identity.sex
         if self.birth_date is not None:
             if self.birth_date > self.assessment_date:
-                raise ValueError(
-                    f"id_number gives birth date {self.birth_date}, "
-                    f"after assessment_date {self.assessment_date}"
-                )
+                raise ValueError(reasons.ID_BIRTH_AFTER_ASSESSMENT(when=self.assessment_date))
             derived = age_at(self.birth_date, self.assessment_date)
             if derived > MAX_AGE:
-                raise ValueError(f"birth_date gives age {derived}, over {MAX_AGE}")
+                raise ValueError(reasons.AGE_OVER_MAX(age=derived, limit=MAX_AGE))
             self.age = derived
         return self
 
@@ -221,8 +214,9 @@ class ElderInput(PersonBase):
             and self.children_away_count > self.children_count
         ):
             raise ValueError(
-                f"children_away_count {self.children_away_count} exceeds children_count "
-                f"{self.children_count}"
+                reasons.CHILDREN_AWAY_EXCEEDS(
+                    away=self.children_away_count, count=self.children_count
+                )
             )
         return self
 
@@ -249,6 +243,9 @@ INPUT_MODELS: dict[str, type[PersonBase]] = {
 def error_message(error: Mapping[str, Any]) -> str:
     """A validation error's message, never repeating the input (a wrong ``category`` tag
     would be quoted by pydantic)."""
-    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
-        return f"category must be one of {', '.join(INPUT_MODELS)}"
+    categories = ", ".join(INPUT_MODELS)
+    if error.get("type") == "union_tag_not_found":
+        return reasons.CATEGORY_MISSING(categories=categories)
+    if error.get("type") == "union_tag_invalid":
+        return reasons.CATEGORY_INVALID(categories=categories)
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from models import reasons
 from models.sheets.rows import Problem, column_label
 
 
@@ -36,7 +37,7 @@ def split_duplicates(table: pd.DataFrame) -> tuple[np.ndarray, list[Problem]]:
         Problem(
             int(row),
             column_label("id_number"),
-            f"duplicate identity number (first on row {first_row[number]})",
+            reasons.DUPLICATE_ID(first=first_row[number]),
         )
         for row, number in zip(table["row"][later], numbers[later], strict=True)
     ]
@@ -66,17 +67,16 @@ def check_quality(
             Problem(
                 int(row),
                 column_label("age"),
-                f"age {int(a)} contradicts category {name} ({low}-{high})",
+                reasons.AGE_CONTRADICTS_CATEGORY(age=int(a), category=name, low=low, high=high),
             )
             for row, a in zip(table["row"].to_numpy()[wrong], age[wrong], strict=True)
         ]
     quality.age_conflicts.sort(key=lambda p: p.row)
     labels: dict[tuple, str] = {}
+    needed = reasons.NEEDED_UNKNOWN()
     for row, fields in gaps:
         key = tuple(fields)
         if key not in labels:
-            labels[key] = "; ".join(column_label(f) for f in fields)
-        quality.missing_values.append(
-            Problem(int(row), labels[key], "unknown, needed by a safety rule")
-        )
+            labels[key] = reasons.SEPARATOR.join(column_label(f) for f in fields)
+        quality.missing_values.append(Problem(int(row), labels[key], needed))
     return quality

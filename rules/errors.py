@@ -6,7 +6,14 @@ from collections.abc import Iterable
 
 from models.errors import LiushouError
 
-__all__ = ["EngineError", "LiushouError", "PeriodError", "RuleFileError", "RulesError"]
+__all__ = [
+    "EngineError",
+    "LiushouError",
+    "PeriodError",
+    "RuleFileError",
+    "RulesError",
+    "UnknownRule",
+]
 
 
 class RulesError(LiushouError):
@@ -29,6 +36,17 @@ class PeriodError(LiushouError):
         super().__init__(
             f"no parameter values are in force on {day}: the rules start on {first_day}"
         )
+
+
+class UnknownRule(LiushouError, KeyError):
+    """No rule with this id (the message suggests a close one)."""
+
+    def __init__(self, rule_id: str, known: Iterable[str]):
+        self.rule_id = rule_id
+        super().__init__(f"no rule `{rule_id}`.{did_you_mean(rule_id, known)}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 class EngineError(LiushouError):

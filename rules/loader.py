@@ -25,7 +25,7 @@ from rules.actions import Action, check_parameter, load_actions
 from rules.clauses import load_clauses, quotes_clause
 from rules.datafile import check_clause, check_keys, read_yaml
 from rules.departments import Department, load_departments
-from rules.errors import PeriodError, RuleFileError, RulesError, did_you_mean
+from rules.errors import PeriodError, RuleFileError, RulesError, UnknownRule, did_you_mean
 from rules.parameters import Parameter, load_parameters
 from rules.routing import action_templates
 
@@ -177,7 +177,7 @@ class RuleSet:
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
-        raise KeyError(rule_id)
+        raise UnknownRule(rule_id, [r.id for r in self.rules])
 
     def for_category(self, category: str) -> list[Rule]:
         return [r for r in self.rules if r.category == category]

@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None, assessor: Assessor | None = Non
         upload_bytes=settings.max_upload_bytes,
         upload_paths=("/v1/reviews", "/v1/simulations", "/v1/tasks/import", *UPLOAD_PATHS),
     )
-    app.add_middleware(Observe)  # outermost: request id, access log, metrics, last-resort 500
+    app.add_middleware(Observe)  # request id, access log, metrics, last-resort 500 (only the
+    # web's ProblemPages, added by install_web, sits outside it: errors at a page's address)
     for module in (
         health,
         assessments,

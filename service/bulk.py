@@ -43,7 +43,17 @@ from rules.fact_table import fact_table
 from rules.loader import RuleSet
 from rules.seams import ModelScorer
 
-PEOPLE_COLUMNS = ["row", "person_id", "name", "id_number", "category", "age", "assessment_date"]
+PEOPLE_COLUMNS = [
+    "row",
+    "person_id",
+    "name",
+    "id_number",
+    "category",
+    "age",
+    "assessment_date",
+    "township",  # where the sheet places the person (Parquet and Spark partition by them)
+    "village",
+]
 MASKED = ["name_masked", "id_masked"]
 RESULT_COLUMNS = [
     "row",
@@ -53,6 +63,8 @@ RESULT_COLUMNS = [
     "category",
     "age",
     "assessment_date",
+    "township",
+    "village",
     "risk_level",
     "score",
     "rule_ids",
@@ -119,7 +131,7 @@ def results_frame(piece: ScoredPiece) -> pd.DataFrame:
         probability = np.array(
             [np.nan if b is None else b["probability"] for b in assessed.model], dtype=float
         )
-    frame = pd.DataFrame({c: people[c].to_numpy() for c in RESULT_COLUMNS[:7]}, dtype=object)
+    frame = pd.DataFrame({c: people[c].to_numpy() for c in RESULT_COLUMNS[:9]}, dtype=object)
     frame["row"] = people["row"].to_numpy(dtype=np.int64)
     frame["risk_level"] = np.array([str(level) for level in assessed.level], dtype=object)
     frame["score"] = assessed.score() if len(people) else np.array([], dtype=np.int64)
@@ -143,23 +155,27 @@ def rejected_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-RESULT_SCHEMA = pa.schema(
-    [
-        ("row", pa.int64()),
-        ("person_id", pa.string()),
-        ("name_masked", pa.string()),
-        ("id_masked", pa.string()),
-        ("category", pa.string()),
-        ("age", pa.int64()),
-        ("assessment_date", pa.date32()),
-        ("risk_level", pa.string()),
-        ("score", pa.int64()),
-        ("rule_ids", pa.string()),
-        ("actions", pa.string()),
-        ("interventions", pa.string()),
-        ("data_gaps", pa.string()),
-        ("model_probability", pa.float64()),
-    ]
+RESULT_SCHEMA = (
+    pa.schema(  # RESULT_COLUMNS typed (tests/service/test_streaming.py holds them equal)
+        [
+            ("row", pa.int64()),
+            ("person_id", pa.string()),
+            ("name_masked", pa.string()),
+            ("id_masked", pa.string()),
+            ("category", pa.string()),
+            ("age", pa.int64()),
+            ("assessment_date", pa.date32()),
+            ("township", pa.string()),
+            ("village", pa.string()),
+            ("risk_level", pa.string()),
+            ("score", pa.int64()),
+            ("rule_ids", pa.string()),
+            ("actions", pa.string()),
+            ("interventions", pa.string()),
+            ("data_gaps", pa.string()),
+            ("model_probability", pa.float64()),
+        ]
+    )
 )
 
 

@@ -5,6 +5,7 @@
     liushou rules check                 # loads and validates the rules; exit 1 on errors
     liushou fixtures generate / liushou model train|evaluate   (service/cli_model.py)
     liushou simulate people.csv --set name=value [--sweep name=a:b:step]  (service/cli_simulate.py)
+    liushou review|simulate FILE --engine spark [--master local[2]]  (service/spark, docs/spark.md)
     liushou tasks list|overdue|export|import, liushou supervision  (service/cli_tasks.py)
 
 With LIUSHOU_MODEL_PATH set, ``assess`` and ``review`` use the model too.
@@ -161,11 +162,15 @@ def template_command(
 
 @app.command("review")
 def review_command(
-    file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="people.xlsx, .csv or .parquet"
+    file: str = typer.Argument(
+        ..., help="people.xlsx or .csv; with --engine spark also Parquet, any path Spark reads"
     ),
-    township: str = typer.Option(..., help="乡镇"),
-    village: str = typer.Option(..., help="村（居）"),
+    township: str | None = typer.Option(
+        None, help="乡镇 (required; with --engine spark: for rows without one)"
+    ),
+    village: str | None = typer.Option(
+        None, help="村（居） (required; with --engine spark: for rows without one)"
+    ),
     period: str = typer.Option(..., help="quarter, e.g. 2026Q4"),
     out: Path = typer.Option(Path("report.xlsx"), help="the XLSX report"),
     html: Path | None = typer.Option(None, help="also an HTML report with charts"),
@@ -174,6 +179,21 @@ def review_command(
     ),
     show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
+    engine: str = typer.Option(
+        "local", help="local (this machine) or spark (Apache Spark: docs/spark.md)"
+    ),
+    master: str | None = typer.Option(
+        None, help="with --engine spark: local[2], yarn, spark://… (default: spark-submit's)"
+    ),
+    out_dir: str | None = typer.Option(
+        None, help="with --engine spark: where results, problems and summary.json go"
+    ),
+    previous: str | None = typer.Option(
+        None, help="with --engine spark: an earlier --out-dir, for the changes since"
+    ),
+    input_format: str | None = typer.Option(
+        None, help="with --engine spark: csv or parquet (default: from the path)"
+    ),
     batch_rows: int = typer.Option(
         CHUNK_ROWS, min=1_000, max=1_000_000, help="rows read at a time (memory follows it)"
     ),
@@ -189,12 +209,37 @@ def review_command(
     from service.settings import Settings
 
     settings = Settings()  # read now, not cached: the environment of this command
-    engine = secret = None
+    if engine == "spark":
+        _review_spark(
+            file,
+            township,
+            village,
+            period,
+            out_dir,
+            master,
+            previous,
+            input_format,
+            show_personal or html is not None,
+            settings,
+        )
+        return
+    if engine != "local":
+        typer.echo(f"review: --engine {engine!r}: expected local or spark", err=True)
+        raise typer.Exit(2)
+    for name, value in (("--township", township), ("--village", village)):
+        if not value:
+            typer.echo(f"review: {name} is required", err=True)
+            raise typer.Exit(2)
+    file = Path(file)
+    if not file.is_file():
+        typer.echo(f"review: {file}: no such file", err=True)
+        raise typer.Exit(2)
+    db = secret = None
     if store:
         from service.store import make_engine, migrate
 
-        engine = make_engine(settings.database_url)
-        migrate(engine)
+        db = make_engine(settings.database_url)
+        migrate(db)
         secret = settings.person_key_secret.get_secret_value().encode()
     try:
         # no row limit here: memory is bounded by the batch (the API keeps its limit)
@@ -207,7 +252,7 @@ def review_command(
                 township=township,
                 village=village,
                 period=period,
-                engine=engine,
+                engine=db,
                 secret=secret or b"",
                 show_personal=show_personal,
                 out_parquet=out_parquet,
@@ -217,7 +262,7 @@ def review_command(
         typer.echo(f"review: {exc}", err=True)
         raise typer.Exit(2) from None
     if done.review is not None:
-        _noted(engine, done, show_personal)
+        _noted(db, done, show_personal)
     write_report(done.report, out)
     if html:
         html.write_text(render_html(done.report), "utf-8")
@@ -225,6 +270,50 @@ def review_command(
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; report {out}")
     if out_parquet:
         typer.echo(f"results of {done.summary.scored:,} people in {out_parquet}")
+
+
+def _review_spark(
+    file, township, village, period, out_dir, master, previous, input_format, personal, settings
+) -> None:
+    """``review --engine spark``: Parquet under --out-dir, the summary printed."""
+    from models.sheets.files import SheetError
+    from service.review import PERIOD
+
+    if not out_dir:
+        typer.echo("review: --engine spark needs --out-dir (where the results go)", err=True)
+        raise typer.Exit(2)
+    if personal:  # Spark's results carry masked names and numbers only
+        typer.echo("review: --show-personal and --html are not for --engine spark", err=True)
+        raise typer.Exit(2)
+    if not PERIOD.match(period):
+        typer.echo(f"review: period {period!r} must look like 2026Q4", err=True)
+        raise typer.Exit(2)
+    from service.spark import java_missing, session
+    from service.spark.review import OutputExists, run_review
+
+    if why := java_missing():
+        typer.echo(f"review: --engine spark: {why}", err=True)
+        raise typer.Exit(2)
+    assessor = configured_assessor()
+    secret = settings.person_key_secret.get_secret_value().encode()
+    spark = session(master)
+    try:
+        summary = run_review(
+            spark,
+            file,
+            out_dir.rstrip("/"),
+            assessor,
+            period=period,
+            secret=secret,
+            previous=previous.rstrip("/") if previous else None,
+            input_format=input_format,
+            place=(township, village),
+        )
+    except (SheetError, OutputExists) as exc:
+        typer.echo(f"review: {exc}", err=True)
+        raise typer.Exit(2) from None
+    counts = summary["counts"] | summary.get("changes", {})
+    typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; results {out_dir}")
 
 
 def _noted(engine, done, show_personal: bool) -> None:

@@ -2,6 +2,7 @@
 
     liushou simulate people.csv --set income.subsistence_line=9000 --set score.elder.high=5
     liushou simulate people.csv --sweep income.subsistence_line=4000:13500:500 --plot sweep.png
+    liushou simulate people.parquet --engine spark --set score.elder.high=5   (service.spark)
 
 Exit codes: 0 ok, 2 bad input (an override refused by its guard rail, an unreadable sheet).
 """
@@ -13,7 +14,9 @@ import typer
 
 
 def simulate(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="people.csv or .xlsx"),
+    file: str = typer.Argument(
+        ..., help="people.csv or .xlsx; with --engine spark also Parquet, any path Spark reads"
+    ),
     set_: list[str] = typer.Option(
         [], "--set", help="name=value, repeatable (see GET /v1/parameters)"
     ),
@@ -23,6 +26,15 @@ def simulate(
     listed: int = typer.Option(20, min=0, help="persons whose level changed, to print"),
     apply_model: bool = typer.Option(
         False, "--apply-model", help="raise levels with the model of LIUSHOU_MODEL_PATH"
+    ),
+    engine: str = typer.Option(
+        "local", help="local (this machine) or spark (Apache Spark: docs/spark.md)"
+    ),
+    master: str | None = typer.Option(
+        None, help="with --engine spark: local[2], yarn, spark://… (default: spark-submit's)"
+    ),
+    input_format: str | None = typer.Option(
+        None, help="with --engine spark: csv or parquet (default: from the path)"
     ),
 ) -> None:
     """Baseline against proposal on the vectorized engine; the rules in force are unchanged."""
@@ -41,6 +53,24 @@ def simulate(
             typer.echo("simulate: --apply-model needs LIUSHOU_MODEL_PATH", err=True)
             raise typer.Exit(2)
     ruleset = load_ruleset()
+    if engine not in ("local", "spark"):
+        typer.echo(f"simulate: --engine {engine!r}: expected local or spark", err=True)
+        raise typer.Exit(2)
+    if engine == "spark":
+        if sweep or plot:
+            typer.echo("simulate: --sweep is not for --engine spark", err=True)
+            raise typer.Exit(2)
+        try:
+            proposal = overrides.parse(set_, ruleset)
+        except (overrides.OverrideError, ValueError) as exc:
+            typer.echo(f"simulate: {exc}", err=True)
+            raise typer.Exit(2) from None
+        result = _simulate_spark(file, ruleset, proposal, model, master, input_format)
+        _report(result, listed, out)
+        return
+    if not Path(file).is_file():
+        typer.echo(f"simulate: {file}: no such file", err=True)
+        raise typer.Exit(2)
     try:
         proposal = overrides.parse(set_, ruleset)
         swept = sweeps.parse(sweep, ruleset) if sweep else None
@@ -66,9 +96,46 @@ def simulate(
         result = simulate.run(population, ruleset, proposal, model=model)
         _print_simulation(result, listed)
     result["rejected"] = [{"row": r, "reason": why} for r, why in sheet.rejected]
+    _write(result, out)
+
+
+def _write(result: dict, out: Path | None) -> None:
     if out:
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
         typer.echo(f"wrote {out}")
+
+
+def _simulate_spark(file: str, ruleset, proposal: dict, model, master, input_format) -> dict:
+    """``simulate --engine spark``: the same result, worked out on Spark."""
+    from models.sheets.files import SheetError
+    from service.spark import java_missing, session
+    from service.spark.simulate import run_simulate
+
+    if why := java_missing():
+        typer.echo(f"simulate: --engine spark: {why}", err=True)
+        raise typer.Exit(2)
+    try:
+        return run_simulate(
+            session(master), file, ruleset, proposal, model=model, input_format=input_format
+        )
+    except SheetError as exc:
+        typer.echo(f"simulate: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _report(result: dict, listed: int, out: Path | None) -> None:
+    """What `liushou simulate` prints of a result worked out elsewhere (Spark)."""
+    reproduce = result["reproduce"]
+    sha256 = reproduce["population"]["sha256"] or "none: not one local file"
+    typer.echo(
+        f"{reproduce['population']['persons']:,} persons scored, "
+        f"{len(result['rejected']):,} rows rejected "
+        f"(population sha256 {sha256[:12]}…, ruleset {reproduce['ruleset']['sha256'][:12]}…)"
+    )
+    for item in result["rejected"][:10]:
+        typer.echo(f"  row {item['row']}: {item['reason']}")
+    _print_simulation(result, listed)
+    _write(result, out)
 
 
 def _print_table(rows: list[dict]) -> None:

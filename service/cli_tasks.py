@@ -120,8 +120,7 @@ def export_command(
     from sqlmodel import Session
 
     from service import tasks as tk
-    from service.routers.tasks import EXPORT_LIMIT
-    from service.tasks_xlsx import write_tasks
+    from service.tasks_xlsx import EXPORT_LIMIT, write_tasks
 
     engine, caller, rules = _context(township, village, department)
     with Session(engine) as session:

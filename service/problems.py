@@ -1,6 +1,10 @@
 """Errors as ``application/problem+json`` (RFC 9457), with field errors (``loc``, ``msg``).
 
-Input values are never echoed back in field errors: they may be personal data.
+The one place where liushou's errors become problem documents: ``as_problem`` maps
+each kind of the tree (models/errors.py) to its status, title and fields, and one
+handler answers every ``LiushouError`` a route lets through — routes do not catch
+them (the web pages call ``as_problem`` too, for their own pages). Input values are
+never echoed back in field errors: they may be personal data.
 """
 
 import logging
@@ -14,8 +18,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from evaluation.overrides import OverrideError
+from models.errors import LiushouError
 from models.person import INPUT_MODELS, error_message
-from rules.errors import EngineError, did_you_mean
+from models.sheets.files import SheetError, SheetTooLarge
+from rules.errors import EngineError, PeriodError, UnknownRule, did_you_mean
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -105,14 +112,62 @@ def _suggest(loc: list[str]) -> str:
     return did_you_mean(loc[-1], model.model_fields) if model else ""
 
 
-class ProblemError(Exception):
-    """Raise from a route to answer with a problem document."""
+class ProblemError(LiushouError):
+    """Raise from a route to answer with a problem document (what only HTTP knows of:
+    keys, roles, limits of a request); the domain's errors go through ``as_problem``."""
 
     def __init__(
         self, status: int, title: str, detail: str = "", headers: dict | None = None, **extra
     ):
+        super().__init__(detail or title)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
         self.headers = headers or {}
+
+
+def as_problem(exc: LiushouError) -> ProblemError:
+    """Each kind of error as the problem it answers with (the one translation)."""
+    from service.store import ReviewNotFound  # the delivery layer's own kinds
+    from service.tasks import TaskConflict, TaskError, TaskForbidden, TaskInvalid, TaskNotFound
+    from service.tasks_xlsx import TaskSheetError
+
+    detail = str(exc)
+    match exc:
+        case ProblemError():
+            return exc
+        case SheetTooLarge():
+            return ProblemError(
+                413, "Spreadsheet too large", detail, limit=exc.limit, limit_value=exc.value
+            )
+        case TaskSheetError():
+            return ProblemError(422, "Unreadable tasks sheet", detail)
+        case SheetError():
+            return ProblemError(422, "Unreadable spreadsheet", detail)
+        case OverrideError():
+            errors = [{"loc": [exc.where, exc.parameter], "msg": detail, "type": "override"}]
+            return ProblemError(422, "Override refused", detail, errors=errors)
+        case PeriodError():
+            return ProblemError(422, "No values in force", detail)
+        case UnknownRule():
+            return ProblemError(404, "Unknown rule", detail)
+        case ReviewNotFound():
+            return ProblemError(404, "Unknown review", detail)
+        case TaskNotFound():
+            return ProblemError(404, "Unknown task", detail)
+        case TaskForbidden():
+            return ProblemError(403, "Not allowed", detail)
+        case TaskConflict():
+            return ProblemError(
+                409, "Task changed meanwhile", detail, current_version=exc.current_version
+            )
+        case TaskInvalid():
+            errors = [{"loc": ["body", exc.field], "msg": exc.reason, "type": "value_error"}]
+            return ProblemError(422, "Invalid input", detail, errors=errors)
+        case TaskError():
+            return ProblemError(400, "Task refused", detail)
+        case EngineError():
+            return ProblemError(500, "Rules engine failure", "the assessment could not be computed")
+    # rules or a model refused at start, never on a request: a bug if one gets here
+    return ProblemError(500, "Internal error", "the request could not be completed")
 
 
 def install(app: FastAPI) -> None:
@@ -129,18 +184,17 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         return problem(exc.status_code, _title(exc.status_code), str(exc.detail))
 
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError):
-        response = problem(exc.status, exc.title, exc.detail, **exc.extra)
-        response.headers.update(exc.headers)
+    @app.exception_handler(LiushouError)
+    async def _problem(request: Request, exc: LiushouError):
+        found = as_problem(exc)
+        if found.status >= 500:
+            logging.getLogger("liushou").error("%s: %s", type(exc).__name__, found.title)
+        response = problem(found.status, found.title, found.detail, **found.extra)
+        response.headers.update(found.headers)
         return response
 
     for kind in DATABASE_DOWN:
         app.add_exception_handler(kind, _database_down)
-
-    @app.exception_handler(EngineError)
-    async def _engine(request: Request, exc: EngineError):
-        return problem(500, "Rules engine failure", "the assessment could not be computed")
 
 
 # The database cannot be reached or is busy: say so, and when to try again. (An

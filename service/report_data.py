@@ -10,15 +10,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from sqlmodel import Session
 
 from models.changes import Changes
+from models.enums import RiskLevel
+from service.settings import ApiKey
+from service.store import (
+    all_problems,
+    changes_since_previous,
+    records_of,
+    village_levels,
+    visible_review,
+)
 
 # Rows a report lists (xlsxwriter writes ~200,000 cells/s here; a village is far below)
 ACTION_LIMIT = 50_000  # action-list rows (most urgent first)
 CHANGE_LIMIT = 20_000  # rows per kind of change
 PROBLEM_LIMIT = 20_000  # data-problem rows
 LEVEL_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-LEVEL_ZH = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
+# most urgent first; the words are RiskLevel.zh's (models/enums.py)
+LEVEL_ZH = {level.value: level.zh for level in sorted(RiskLevel, key=lambda v: -v.rank)}
 
 
 @dataclass
@@ -107,6 +118,17 @@ class ReportCollector:
             summary.ignored_columns,
             problems_total=self.problems_total,
         )
+
+
+def stored_report(session: Session, caller: ApiKey, review_id: int) -> ReportData:
+    """The report of a stored review this key may see (ReviewNotFound otherwise), with the
+    township's other villages of the same period beside it."""
+    review = visible_review(session, caller, review_id)
+    records = records_of(session, review_id)
+    changes = changes_since_previous(session, review)
+    data = from_store(review, records, all_problems(session, review_id), changes)
+    data.villages = village_levels(session, caller, review)
+    return data
 
 
 def from_store(review, records, problems, changes: Changes | None) -> ReportData:

@@ -3,7 +3,7 @@
 from html import escape
 
 from service.report_data import LEVEL_ZH, ReportData
-from service.report_xlsx import ACTION_HEADERS, CHANGE_ZH
+from service.report_xlsx import ACTION_HEADERS, CHANGE_ZH, PROBLEM_HEADERS, problem_rows
 
 HTML_ROWS = 2_000  # rows of a list on the page; the XLSX report and the API have the rest
 
@@ -83,5 +83,5 @@ def render_html(data: ReportData) -> str:
 <h2>措施清单 (action list, most urgent first)</h2>{_cut(len(data.actions), data.actions_total)}
 {_table(ACTION_HEADERS, data.actions[:HTML_ROWS])}
 <h2>数据问题 (data problems)</h2>{_cut(len(data.problems), data.problem_count)}
-{_table(["类别", "行", "列", "原因"], data.problems[:HTML_ROWS])}
+{_table([h.split(" ")[0] for h in PROBLEM_HEADERS], problem_rows(data.problems[:HTML_ROWS]))}
 </body></html>"""

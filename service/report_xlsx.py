@@ -1,9 +1,13 @@
-"""The review report as XLSX (xlsxwriter): summary, action list by urgency, changes, problems."""
+"""The review report as XLSX (xlsxwriter): summary, action list by urgency, changes, problems.
+
+Data problems are in Chinese (models.sheets.explain: the same words as the pages); the
+API's /problems keeps each reason's English."""
 
 from os import PathLike
 
 import xlsxwriter
 
+from models.sheets.explain import explained_row, kind_zh
 from service.report_data import CHANGE_LIMIT, LEVEL_ZH, PROBLEM_LIMIT, ReportData
 
 CHANGE_ZH = {
@@ -29,11 +33,7 @@ def write_report(data: ReportData, path_or_buffer) -> None:
         ("summary", ["项目 (item)", "值 (value)"], _summary(data)),
         ("actions", ACTION_HEADERS, data.actions),
         ("changes", CHANGE_HEADERS, _changes(data)),
-        (
-            "data problems",
-            ["类别 (kind)", "行 (row)", "列 (column)", "原因 (reason)"],
-            data.problems[:PROBLEM_LIMIT],
-        ),
+        ("data problems", PROBLEM_HEADERS, problem_rows(data.problems[:PROBLEM_LIMIT])),
     ):
         sheet = book.add_worksheet(title)
         sheet.write_row(0, 0, headers, bold)
@@ -80,6 +80,17 @@ ACTION_HEADERS = [
     "条款 (clause)",
     "规则 (rules)",
 ]
+
+
+PROBLEM_HEADERS = ["类别 (kind)", "行 (row)", "列 (column)", "原因 (reason)", "改法 (fix)"]
+
+
+def problem_rows(problems: list[tuple]) -> list[list]:
+    """(kind, row, column, reason) in Chinese, as the pages say them (models.sheets.explain)."""
+    return [
+        [kind_zh(kind), row, *explained_row(kind, column, reason)]
+        for kind, row, column, reason in problems
+    ]
 
 
 CHANGE_HEADERS = [

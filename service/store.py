@@ -19,6 +19,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 
+from models import reasons
 from models.changes import (
     ENTRY_COLUMNS,
     RANK,
@@ -29,6 +30,7 @@ from models.changes import (
 from models.changes import (
     KINDS as CHANGE_KINDS,
 )
+from models.errors import LiushouError
 from models.review_tables import (
     Review,
     ReviewFacts,
@@ -40,6 +42,8 @@ from models.review_tables import (
 from models.sheets.rows import Problem
 from rules.adapter import release_free_memory
 from service import facts_blob
+from service.access import may_see
+from service.settings import ApiKey
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -236,7 +240,7 @@ class ReviewWriter:
                     "missing since last quarter",
                     None,
                     entry["id_masked"] or "",
-                    f"was {entry['from_level']}",
+                    reasons.GONE(level=entry["from_level"]),
                 )
                 for entry in gone
             ]
@@ -608,3 +612,42 @@ def previous_review(session: Session, review: Review) -> Review | None:
         .order_by(Review.period.desc(), Review.id.desc())
     )
     return session.exec(statement).first()
+
+
+class ReviewNotFound(LiushouError):
+    """No such review, or none this key may see: the same answer (a 404), so that a
+    village key cannot learn which ids other villages hold."""
+
+    def __init__(self, review_id: int):
+        super().__init__(f"no review {review_id} visible to this key")
+
+
+def visible_review(session: Session, caller: ApiKey, review_id: int) -> Review:
+    """The review, if ``caller`` may see its village."""
+    review = session.get(Review, review_id)
+    if review is None or not may_see(caller, review.township, review.village):
+        raise ReviewNotFound(review_id)
+    return review
+
+
+def all_problems(session: Session, review_id: int) -> list[ReviewProblem]:
+    """Every data problem of a review, in id order (the reports'; pages use problems_of)."""
+    statement = (
+        select(ReviewProblem).where(ReviewProblem.review_id == review_id).order_by(ReviewProblem.id)
+    )
+    return list(session.exec(statement))
+
+
+def village_levels(session: Session, caller: ApiKey, review: Review) -> dict[str, dict[str, int]]:
+    """Level counts of the newest review of each village of the township, same period,
+    among the villages this key may see."""
+    statement = (
+        select(Review)
+        .where(Review.township == review.township, Review.period == review.period)
+        .order_by(Review.id)
+    )
+    newest = {
+        r.village: r for r in session.exec(statement) if may_see(caller, r.township, r.village)
+    }
+    levels = ("critical", "high", "medium", "low")
+    return {name: {k: getattr(r, k) for k in levels} for name, r in newest.items()}

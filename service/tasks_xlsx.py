@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 import openpyxl
 import xlsxwriter
 
+from models.sheets.files import SheetError
 from service import tasks as tk
 
 SHEET = "任务 (tasks)"
+EXPORT_LIMIT = 50_000  # tasks in one downloaded sheet (API and CLI)
 STATUS_ZH = {"open": "待办", "in_progress": "办理中", "done": "已办结", "not_needed": "无需办理"}
 FROM_ZH = {zh: code for code, zh in STATUS_ZH.items()}
 MAX_ROWS = 50_000
@@ -43,7 +45,7 @@ HEADERS = [f"{zh} ({name})" for name, zh in COLUMNS]
 EDITABLE = {"id", "version", "status", "note"}
 
 
-class TaskSheetError(ValueError):
+class TaskSheetError(SheetError):
     """The upload is not a tasks sheet (unreadable, wrong columns, too many rows)."""
 
 

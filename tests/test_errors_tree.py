@@ -4,8 +4,11 @@ from evaluation.artifact import ModelError
 from evaluation.overrides import OverrideError
 from models.errors import LiushouError
 from models.sheets.files import SheetError, SheetTooLarge
-from rules.errors import EngineError, PeriodError, RuleFileError, RulesError
+from rules.errors import EngineError, PeriodError, RuleFileError, RulesError, UnknownRule
+from service.problems import ProblemError
+from service.store import ReviewNotFound
 from service.tasks import TaskConflict, TaskError, TaskForbidden, TaskInvalid, TaskNotFound
+from service.tasks_xlsx import TaskSheetError
 
 
 def test_one_tree():
@@ -23,6 +26,10 @@ def test_one_tree():
         TaskForbidden,
         TaskInvalid,
         TaskConflict,
+        UnknownRule,
+        ReviewNotFound,
+        ProblemError,
     ):
         assert issubclass(error, LiushouError), error
     assert issubclass(SheetError, ValueError) and issubclass(OverrideError, ValueError)
+    assert issubclass(TaskSheetError, SheetError) and issubclass(UnknownRule, KeyError)

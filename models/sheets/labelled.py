@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.sheets.files import sheet_chunks
+from models import reasons
+from models.identity import quoted
+from models.sheets.files import DEFAULT_LIMITS, SheetLimits, sheet_chunks
 from models.sheets.rows import HEADER_ROW
 from models.sheets.table import read_table
 
@@ -28,30 +30,23 @@ class Labelled:
     sha256: str = ""
 
 
-def read(path: str | Path, require_outcome: bool = False) -> Labelled:
-    """Raises ValueError (or models.sheets.files.SheetError) when the file cannot be used at all."""
+def read(
+    path: str | Path, require_outcome: bool = False, limits: SheetLimits = DEFAULT_LIMITS
+) -> Labelled:
+    """Raises ValueError (or models.sheets.files.SheetError; SheetTooLarge over ``limits``)
+    when the file cannot be used at all."""
     path = Path(path)
-    tables, outcomes, rejected, offset, labelled = [], [], [], 0, None
-    for chunk in sheet_chunks(path, path.name):
-        column = next((c for c in chunk.columns if str(c).strip().lower() == OUTCOME), None)
-        labelled = column is not None
-        if not labelled and require_outcome:
-            raise ValueError(f"{path.name} has no {OUTCOME!r} column (0 or 1 for each person)")
-        read_result = read_table(chunk, first=offset)
-        rejected += [(p.row, p.reason) for p in read_result.rejected]
-        table = read_result.table
-        if labelled:
-            labels = chunk[column].astype(str).str.strip().to_numpy()
-            position = table["row"].to_numpy() - offset - HEADER_ROW - 1  # sheet row -> chunk
-            label = labels[position]
-            good = np.isin(label, ["0", "1"])
-            rejected += [
-                (int(r), f"{OUTCOME} {v!r} is not 0 or 1")
-                for r, v in zip(table["row"][~good], label[~good], strict=True)
-            ]
-            table = table[good]
-            outcomes.append(label[good].astype(np.int8))
+    tables: list[pd.DataFrame] = []
+    outcomes: list[np.ndarray] = []
+    rejected: list[tuple[int, str]] = []
+    offset, labelled = 0, False
+    for chunk in sheet_chunks(path, path.name, limits=limits):
+        table, outcome, problems = read_piece(chunk, offset, require_outcome, path.name)
+        labelled = outcome is not None
         tables.append(table)
+        if outcome is not None:
+            outcomes.append(outcome)
+        rejected += problems
         offset += len(chunk)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return Labelled(
@@ -60,6 +55,30 @@ def read(path: str | Path, require_outcome: bool = False) -> Labelled:
         sorted(rejected),
         _sha256(path),
     )
+
+
+def read_piece(
+    chunk: pd.DataFrame, first: int, require_outcome: bool = False, name: str = "the sheet"
+) -> tuple[pd.DataFrame, np.ndarray | None, list[tuple[int, str]]]:
+    """One piece of a sheet (``first``: data rows before it): its accepted rows, their
+    outcomes (None without the column) and the rejected rows (sheet row, reason)."""
+    column = next((c for c in chunk.columns if str(c).strip().lower() == OUTCOME), None)
+    if column is None and require_outcome:
+        raise ValueError(f"{name} has no {OUTCOME!r} column (0 or 1 for each person)")
+    read_result = read_table(chunk, first=first)
+    rejected = [(p.row, p.reason) for p in read_result.rejected]
+    table = read_result.table
+    if column is None:
+        return table, None, rejected
+    labels = chunk[column].astype(str).str.strip().to_numpy()
+    position = table["row"].to_numpy() - first - HEADER_ROW - 1  # sheet row -> chunk
+    label = labels[position]
+    good = np.isin(label, ["0", "1"])
+    rejected += [
+        (int(r), reasons.OUTCOME_NOT_BINARY(text=quoted(str(v))))
+        for r, v in zip(table["row"][~good], label[~good], strict=True)
+    ]
+    return table[good], label[good].astype(np.int8), rejected
 
 
 def _sha256(path: Path) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from models import reasons
 from models.fields import inner_type
 from models.identity import masked_text, quoted
 from models.person import INPUT_MODELS, PERSON_ADAPTER, error_message
@@ -43,7 +44,8 @@ MAX_REASON = 300  # characters of a stored or shown reason
 class Problem:
     """A sheet problem; ``rows`` > 1 for one problem standing for a run of rows (blank rows).
 
-    The reason never quotes an identity number (masked) and is cut to MAX_REASON."""
+    The reason never quotes an identity number (masked). Reason and column are cut to
+    MAX_REASON at a separator, ending in ``reasons.MORE`` (…): what is kept reads whole."""
 
     row: int
     column: str
@@ -51,12 +53,20 @@ class Problem:
     rows: int = 1
 
     def __post_init__(self):
-        reason = masked_text(self.reason)
-        self.reason = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
-        self.column = self.column[:MAX_REASON]
+        self.reason = _cut(masked_text(self.reason))
+        self.column = _cut(self.column)
 
 
-BLANK_ROW = "blank row"
+def _cut(text: str) -> str:
+    if len(text) <= MAX_REASON:
+        return text
+    more = reasons.SEPARATOR + reasons.MORE()
+    kept = text[: MAX_REASON - len(more)]
+    at = kept.rfind(reasons.SEPARATOR)
+    return (kept[:at] if at > 0 else kept) + more
+
+
+BLANK_ROW = reasons.BLANK_ROW()  # "blank row"
 
 
 def merge_blank_runs(problems: list[Problem]) -> list[Problem]:
@@ -72,7 +82,9 @@ def merge_blank_runs(problems: list[Problem]) -> list[Problem]:
             and last.row + last.rows == p.row
         ):
             last.rows += p.rows
-            last.reason = f"blank rows {last.row}-{last.row + last.rows - 1} ({last.rows} rows)"
+            last.reason = reasons.BLANK_ROWS(
+                first=last.row, last=last.row + last.rows - 1, count=last.rows
+            )
         else:
             out.append(p)
     return out
@@ -147,9 +159,18 @@ def _read_row(number: int, cells: dict[str, str], result: SheetRead) -> None:
 
 
 def _joined(number: int, problems: list[Problem]) -> Problem:
-    return Problem(
-        number, "; ".join(p.column for p in problems), "; ".join(p.reason for p in problems)
-    )
+    """One problem for a row's cells: as many whole (column, reason) pairs as fit, then
+    ``reasons.MORE`` in both, so that the n-th reason is the n-th column's."""
+    join, more = reasons.SEPARATOR.join, reasons.MORE()
+    room = MAX_REASON - len(reasons.SEPARATOR + more)
+    columns: list[str] = []
+    why: list[str] = []
+    for p in problems:
+        if len(join([*columns, p.column])) > room or len(join([*why, p.reason])) > room:
+            columns, why = [*columns, more], [*why, more]
+            break
+        columns, why = [*columns, p.column], [*why, p.reason]
+    return Problem(number, join(columns), join(why))
 
 
 def _field_of(loc: tuple) -> str:
@@ -182,7 +203,7 @@ def parse_cell(name: str, text: str) -> Any:
     if kind is bool:
         value = BOOLEAN_WORDS.get(text.lower())
         if value is None:
-            raise ValueError(f"'{quoted(text)}' is not 是/否 (yes/no)")
+            raise ValueError(reasons.NOT_YES_NO(text=quoted(text)))
         return value
     if kind is int:
         return _whole(text)
@@ -202,13 +223,13 @@ def _number(text: str) -> float:
     try:
         return float(cleaned)
     except ValueError:
-        raise ValueError(f"'{quoted(text)}' is not a number") from None
+        raise ValueError(reasons.NOT_A_NUMBER(text=quoted(text))) from None
 
 
 def _whole(text: str) -> int:
     number = _number(text)
     if not number.is_integer():
-        raise ValueError(f"'{quoted(text)}' is not a whole number")
+        raise ValueError(reasons.NOT_WHOLE(text=quoted(text)))
     return int(number)
 
 
@@ -218,7 +239,7 @@ def _date(text: str) -> str:
             return datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"'{quoted(text)}' is not a date (write 2026-11-28)")
+    raise ValueError(reasons.NOT_A_DATE(text=quoted(text)))
 
 
 def _enum(name: str, kind: type[Enum], text: str) -> str:
@@ -229,7 +250,7 @@ def _enum(name: str, kind: type[Enum], text: str) -> str:
     if text in labels:
         return labels[text]
     allowed = "、".join(list(labels) or sorted(codes))
-    raise ValueError(f"'{quoted(text)}' is not one of {allowed}")
+    raise ValueError(reasons.NOT_ONE_OF(text=quoted(text), allowed=allowed))
 
 
 _EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with long numbers
@@ -237,7 +258,5 @@ _EXPONENT = re.compile(r"\d(\.\d+)?[eE]\+?\d+")  # 3.42422e+17: Excel's way with
 
 def _id_text(text: str) -> str:
     if NUMERIC_ID_MARK in text or _EXPONENT.fullmatch(text) or text.endswith(".0"):
-        raise ValueError(
-            "the identity number was stored as a number and lost digits: format the column as text"
-        )
+        raise ValueError(reasons.ID_STORED_AS_NUMBER())
     return text.upper()

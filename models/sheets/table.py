@@ -76,6 +76,16 @@ def _constraints(category: str) -> dict[str, tuple[Any, Any, int | None]]:
     return out
 
 
+@cache
+def field_bounds(name: str) -> tuple[Any, Any]:
+    """(ge, le) of a contract field (None where it has none), from the models' constraints."""
+    for category in INPUT_MODELS:
+        if name in INPUT_MODELS[category].model_fields:
+            ge, le, _ = _constraints(category)[name]
+            return ge, le
+    return None, None
+
+
 def _metadata(info) -> list:
     """Constraints on the field itself and inside ``Annotated[..., Field(...)] | None``."""
     found, items = [], list(info.metadata)

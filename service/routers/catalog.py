@@ -8,17 +8,18 @@ value from that day on.
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from rules.errors import did_you_mean
+from rules.errors import PeriodError
 from rules.loader import describe
 from rules.routing import action_templates
 from service.deps import AssessorDep
-from service.problems import ProblemError
+from service.responses import DepartmentPublic, ParameterPublic, RulePublic, RulesetPublic
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 
+RuleId = Annotated[str, Path(max_length=128, description="a rule's id, e.g. child.lives_alone")]
 AsOf = Annotated[
     date | None, Query(description="the date the values are in force on (default today)")
 ]
@@ -27,11 +28,7 @@ AsOf = Annotated[
 def _values(ruleset, as_of: date | None) -> tuple[date, dict]:
     day = as_of or date.today()
     if day < ruleset.first_day:
-        raise ProblemError(
-            422,
-            "No values in force",
-            f"as_of {day} is before {ruleset.first_day}, the first day of the rules' parameters",
-        )
+        raise PeriodError(day, ruleset.first_day)
     return day, ruleset.values_at(day)
 
 
@@ -52,24 +49,20 @@ def _action_public(action, templates: dict[str, dict]) -> dict:
 
 
 @router.get("/rules", summary="The rules in force")
-async def list_rules(assessor: AssessorDep, as_of: AsOf = None) -> list[dict]:
+async def list_rules(assessor: AssessorDep, as_of: AsOf = None) -> list[RulePublic]:
     _, values = _values(assessor.ruleset, as_of)
     return [_rule_public(rule, assessor.ruleset, values) for rule in assessor.ruleset.rules]
 
 
 @router.get("/rules/{rule_id}", summary="One rule")
-async def get_rule(rule_id: str, assessor: AssessorDep, as_of: AsOf = None) -> dict:
+async def get_rule(rule_id: RuleId, assessor: AssessorDep, as_of: AsOf = None) -> RulePublic:
     ruleset = assessor.ruleset
     _, values = _values(ruleset, as_of)
-    try:
-        return _rule_public(ruleset.rule(rule_id), ruleset, values)
-    except KeyError:
-        hint = did_you_mean(rule_id, [r.id for r in ruleset.rules])
-        raise ProblemError(404, "Unknown rule", f"no rule `{rule_id}`.{hint}") from None
+    return _rule_public(ruleset.rule(rule_id), ruleset, values)
 
 
 @router.get("/parameters", summary="Tunable thresholds with value, unit, reference, effective date")
-async def list_parameters(assessor: AssessorDep, as_of: AsOf = None) -> list[dict]:
+async def list_parameters(assessor: AssessorDep, as_of: AsOf = None) -> list[ParameterPublic]:
     ruleset = assessor.ruleset
     day, values = _values(ruleset, as_of)
     return [
@@ -91,7 +84,7 @@ async def list_parameters(assessor: AssessorDep, as_of: AsOf = None) -> list[dic
 
 
 @router.get("/departments", summary="Responsible departments")
-async def list_departments(assessor: AssessorDep) -> list[dict]:
+async def list_departments(assessor: AssessorDep) -> list[DepartmentPublic]:
     return [
         {"code": d.code, "zh": d.zh, "level": d.level}
         for d in assessor.ruleset.departments.values()
@@ -99,7 +92,7 @@ async def list_departments(assessor: AssessorDep) -> list[dict]:
 
 
 @router.get("/ruleset", summary="Identity of the rules and parameters in force")
-async def get_ruleset(assessor: AssessorDep) -> dict:
+async def get_ruleset(assessor: AssessorDep) -> RulesetPublic:
     ruleset = assessor.ruleset
     return {
         "id": ruleset.id,

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from service.deps import AssessorDep
 from service.problems import ProblemError
+from service.responses import ModelCard
 
 router = APIRouter(prefix="/v1", tags=["model"])
 
@@ -23,7 +24,7 @@ CARD_KEYS = (
 
 
 @router.get("/model", summary="The model card's metadata (404 when no model is configured)")
-async def model_card(assessor: AssessorDep) -> dict:
+async def model_card(assessor: AssessorDep) -> ModelCard:
     if assessor.model is None:
         raise ProblemError(
             404, "No model", "no calibrated model is loaded (set LIUSHOU_MODEL_PATH)"
@@ -32,4 +33,4 @@ async def model_card(assessor: AssessorDep) -> dict:
     card = {key: metadata.get(key) for key in CARD_KEYS}
     card["bands"] = dict(assessor.model.cutoffs)
     card["features"] = [name for name, _, _ in metadata.get("feature_schema", [])]
-    return card
+    return ModelCard.model_validate(card)

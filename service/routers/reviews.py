@@ -3,23 +3,24 @@
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
-from sqlmodel import Session, select
 
-from models.review_tables import Review, ReviewProblem, ReviewPublic
-from models.sheets.files import SheetError, SheetLimits, SheetTooLarge, sheet_batches
+from models.review_tables import ReviewPublic
+from models.sheets.files import SheetLimits, sheet_batches
 from service import metrics
 from service.access import ReviewCaller, may_see
 from service.audit import note
+from service.deps import AssessorDep, SessionDep, SettingsDep, StoreDep
 from service.export import EXPORT_TYPES, export_lines
 from service.problems import ProblemError
-from service.report_data import from_store
+from service.report_data import stored_report
 from service.report_html import render_html
 from service.report_xlsx import write_report
+from service.responses import ChangesOut, ProblemRow, RecordPublic, ReviewCreated
 from service.reviewing import review_file
 from service.routers.templates import XLSX
-from service.store import changes_since_previous, problems_of, records_of
+from service.store import changes_since_previous, problems_of, records_of, visible_review
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 Level = Literal["low", "medium", "high", "critical"]
@@ -30,18 +31,16 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most {MAX_PAGE}
 After = Annotated[int, Query(ge=0, le=2**31 - 1, description="the cursor of the previous page")]
 
 
-def _visible(request: Request, caller, review_id: int) -> Review:
-    with Session(request.app.state.store) as session:
-        review = session.get(Review, review_id)
-    if review is None or not may_see(caller, review.township, review.village):
-        raise ProblemError(404, "Unknown review", f"no review {review_id} visible to this key")
-    return review
-
-
-@router.post("", summary="Review a village's list (multipart: file, township, village, period)")
+@router.post(
+    "",
+    response_model=ReviewCreated,
+    summary="Review a village's list (multipart: file, township, village, period)",
+)
 def create_review(
-    request: Request,
     caller: ReviewCaller,
+    assessor: AssessorDep,
+    settings: SettingsDep,
+    store: StoreDep,
     file: Annotated[UploadFile, File(description="people.xlsx or people.csv")],
     township: Annotated[str, Form(max_length=64)],
     village: Annotated[str, Form(max_length=64)],
@@ -49,30 +48,22 @@ def create_review(
 ) -> dict:
     if not may_see(caller, township, village):
         raise ProblemError(403, "Not your village", "a village key reviews its own village only")
-    state = request.app.state
-    limits = SheetLimits(rows=state.settings.max_review_rows)
-    secret = state.settings.person_key_secret.get_secret_value().encode()
-    try:
-        batches = sheet_batches(file.file.read(), file.filename or "upload", limits=limits)
-        done = review_file(  # as `liushou review`: streamed, stored in one transaction
-            batches,
-            state.assessor,
-            township=township,
-            village=village,
-            period=period,
-            engine=state.store,
-            secret=secret,
-        )
-    except SheetTooLarge as exc:
-        raise ProblemError(
-            413, "Spreadsheet too large", str(exc), limit=exc.limit, limit_value=exc.value
-        ) from None
-    except SheetError as exc:
-        raise ProblemError(422, "Unreadable spreadsheet", str(exc)) from None
+    limits = SheetLimits(rows=settings.max_review_rows)
+    secret = settings.person_key_secret.get_secret_value().encode()
+    batches = sheet_batches(file.file.read(), file.filename or "upload", limits=limits)
+    done = review_file(  # as `liushou review`: streamed, stored in one transaction
+        batches,
+        assessor,
+        township=township,
+        village=village,
+        period=period,
+        engine=store,
+        secret=secret,
+    )
     review, summary = done.review, done.summary
     _count(summary)
     note(
-        state.store,
+        store,
         caller,
         "upload",
         review_id=review.id,
@@ -98,8 +89,9 @@ def _count(summary) -> None:
 
 
 @router.get("/{review_id}", summary="A review's summary")
-def get_review(review_id: ReviewId, request: Request, caller: ReviewCaller) -> ReviewPublic:
-    return ReviewPublic.model_validate(_visible(request, caller, review_id), from_attributes=True)
+def get_review(review_id: ReviewId, session: SessionDep, caller: ReviewCaller) -> ReviewPublic:
+    review = visible_review(session, caller, review_id)
+    return ReviewPublic.model_validate(review, from_attributes=True)
 
 
 @router.get(
@@ -111,16 +103,16 @@ def get_review(review_id: ReviewId, request: Request, caller: ReviewCaller) -> R
 )
 def get_records(
     review_id: ReviewId,
-    request: Request,
+    session: SessionDep,
+    store: StoreDep,
     response: Response,
     caller: ReviewCaller,
     level: Annotated[Level | None, Query()] = None,
     limit: Limit = MAX_PAGE,
     after: After = 0,
-) -> list[dict]:
-    _visible(request, caller, review_id)
-    with Session(request.app.state.store) as session:
-        records = records_of(session, review_id, level, after=after, limit=limit + 1)
+) -> list[RecordPublic]:
+    visible_review(session, caller, review_id)
+    records = records_of(session, review_id, level, after=after, limit=limit + 1)
     more, records = len(records) > limit, records[:limit]
     if more:
         cursor = records[-1].row
@@ -128,14 +120,14 @@ def get_records(
         response.headers["Link"] = f'</v1/reviews/{review_id}/records?{query}>; rel="next"'
         response.headers["X-Next-After"] = str(cursor)
     note(
-        request.app.state.store,
+        store,
         caller,
         "read",
         review_id=review_id,
         rows=len(records),
         route="GET /v1/reviews/{review_id}/records",
     )
-    return [r.model_dump(exclude={"id", "review_id"}) for r in records]
+    return [RecordPublic.model_validate(r.model_dump(exclude={"id", "review_id"})) for r in records]
 
 
 @router.get(
@@ -147,12 +139,13 @@ def get_records(
 def export_records(
     review_id: ReviewId,
     kind: Annotated[Literal["csv", "ndjson"], Path(description="csv or ndjson")],
-    request: Request,
+    session: SessionDep,
+    store: StoreDep,
     caller: ReviewCaller,
 ) -> StreamingResponse:
-    review = _visible(request, caller, review_id)
+    review = visible_review(session, caller, review_id)
     note(
-        request.app.state.store,
+        store,
         caller,
         "export",
         review_id=review_id,
@@ -160,7 +153,7 @@ def export_records(
         route="GET /v1/reviews/{review_id}/records.{kind}",
     )
     return StreamingResponse(
-        export_lines(request.app.state.store, review_id, kind),
+        export_lines(store, review_id, kind),
         media_type=EXPORT_TYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="review-{review_id}.{kind}"'},
     )
@@ -169,15 +162,14 @@ def export_records(
 @router.get("/{review_id}/problems", summary="A page of the review's data problems")
 def get_problems(
     review_id: ReviewId,
-    request: Request,
+    session: SessionDep,
     response: Response,
     caller: ReviewCaller,
     limit: Limit = MAX_PAGE,
     after: After = 0,
-) -> list[dict]:
-    _visible(request, caller, review_id)
-    with Session(request.app.state.store) as session:
-        problems = problems_of(session, review_id, after=after, limit=limit + 1)
+) -> list[ProblemRow]:
+    visible_review(session, caller, review_id)
+    problems = problems_of(session, review_id, after=after, limit=limit + 1)
     more, problems = len(problems) > limit, problems[:limit]
     if more:
         cursor = problems[-1].id
@@ -185,7 +177,7 @@ def get_problems(
         response.headers["Link"] = f'<{link}>; rel="next"'
         response.headers["X-Next-After"] = str(cursor)
     return [
-        {"id": p.id, "kind": p.kind, "row": p.row, "column": p.column, "reason": p.reason}
+        ProblemRow(id=p.id, kind=p.kind, row=p.row, column=p.column, reason=p.reason)
         for p in problems
     ]
 
@@ -193,47 +185,19 @@ def get_problems(
 @router.get(
     "/{review_id}/changes", summary="New, gone, up, down, still critical since last quarter"
 )
-def get_changes(review_id: ReviewId, request: Request, caller: ReviewCaller) -> dict:
-    review = _visible(request, caller, review_id)
-    with Session(request.app.state.store) as session:
-        changes = changes_since_previous(session, review)
-    return {
-        "counts": changes.counts(),
-        "new": changes.new,
-        "gone": changes.gone,
-        "up": changes.up,
-        "down": changes.down,
-        "still_critical": changes.still_critical,
-    }
-
-
-def _villages(session: Session, caller, review: Review) -> dict[str, dict[str, int]]:
-    """Level counts of the newest review of each village of the township, same period,
-    among the villages this key may see."""
-    statement = (
-        select(Review)
-        .where(Review.township == review.township, Review.period == review.period)
-        .order_by(Review.id)
+def get_changes(review_id: ReviewId, session: SessionDep, caller: ReviewCaller) -> ChangesOut:
+    review = visible_review(session, caller, review_id)
+    changes = changes_since_previous(session, review)
+    return ChangesOut.model_validate(
+        {
+            "counts": changes.counts(),
+            "new": changes.new,
+            "gone": changes.gone,
+            "up": changes.up,
+            "down": changes.down,
+            "still_critical": changes.still_critical,
+        }
     )
-    newest = {
-        r.village: r for r in session.exec(statement) if may_see(caller, r.township, r.village)
-    }
-    levels = ("critical", "high", "medium", "low")
-    return {name: {k: getattr(r, k) for k in levels} for name, r in newest.items()}
-
-
-def _report_data(request: Request, caller, review_id: int):
-    review = _visible(request, caller, review_id)
-    with Session(request.app.state.store) as session:
-        villages = _villages(session, caller, review)
-        records = records_of(session, review_id)
-        problems = list(
-            session.exec(select(ReviewProblem).where(ReviewProblem.review_id == review_id))
-        )
-        changes = changes_since_previous(session, review)
-    data = from_store(review, records, problems, changes)
-    data.villages = villages
-    return data
 
 
 @router.get(
@@ -242,11 +206,13 @@ def _report_data(request: Request, caller, review_id: int):
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "the report"}},
 )
-def get_report_xlsx(review_id: ReviewId, request: Request, caller: ReviewCaller) -> Response:
+def get_report_xlsx(
+    review_id: ReviewId, session: SessionDep, store: StoreDep, caller: ReviewCaller
+) -> Response:
     buffer = io.BytesIO()
-    write_report(_report_data(request, caller, review_id), buffer)
+    write_report(stored_report(session, caller, review_id), buffer)
     note(
-        request.app.state.store,
+        store,
         caller,
         "report",
         review_id=review_id,
@@ -261,10 +227,12 @@ def get_report_xlsx(review_id: ReviewId, request: Request, caller: ReviewCaller)
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def get_report_html(review_id: ReviewId, request: Request, caller: ReviewCaller) -> Response:
-    page = render_html(_report_data(request, caller, review_id))
+def get_report_html(
+    review_id: ReviewId, session: SessionDep, store: StoreDep, caller: ReviewCaller
+) -> Response:
+    page = render_html(stored_report(session, caller, review_id))
     note(
-        request.app.state.store,
+        store,
         caller,
         "report",
         review_id=review_id,

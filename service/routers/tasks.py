@@ -1,22 +1,19 @@
 """Follow-up tasks and their supervision (四(四)): thin routes over service.tasks.
 
-The clock is a dependency (``get_clock``), so tests freeze it with
+The clock is a dependency (``service.deps.get_clock``), so tests freeze it with
 ``app.dependency_overrides``; the task rules are built once in the lifespan.
 """
 
 import io
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import (
     APIRouter,
     Body,
-    Depends,
     File,
     Header,
     Path,
     Query,
-    Request,
     Response,
     UploadFile,
 )
@@ -25,10 +22,12 @@ from sqlmodel import Session
 
 from service import tasks as tk
 from service.access import TaskCaller
+from service.deps import ClockDep, SessionDep, TaskRulesDep
 from service.problems import ProblemError, _documented
+from service.responses import Supervision, TaskOut, TaskPage, TasksImported
 from service.routers.templates import XLSX
 from service.supervision import render_supervision_html, supervision, write_supervision_xlsx
-from service.tasks_xlsx import TaskSheetError, import_tasks, write_tasks
+from service.tasks_xlsx import EXPORT_LIMIT, import_tasks, write_tasks
 
 CHANGE_RESPONSES = {
     403: _documented("This key's role may not change tasks (analyst keys read only)"),
@@ -41,44 +40,21 @@ router = APIRouter(tags=["tasks"])
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the task's id")]
 Period = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$", examples=["2026Q4"])]
 Text = Annotated[str | None, Query(max_length=64)]
-EXPORT_LIMIT = 50_000
-
-
-async def get_clock() -> Callable[[], int]:
-    return tk.now
-
-
-async def get_task_rules(request: Request) -> tk.TaskRules:
-    return request.app.state.task_rules
-
-
-ClockDep = Annotated[Callable[[], int], Depends(get_clock)]
-RulesDep = Annotated[tk.TaskRules, Depends(get_task_rules)]
-
-
-def _problem(exc: tk.TaskError) -> ProblemError:
-    """A domain error as a problem document (a field error names the field)."""
-    if isinstance(exc, tk.TaskNotFound):
-        return ProblemError(404, "Unknown task", str(exc))
-    if isinstance(exc, tk.TaskForbidden):
-        return ProblemError(403, "Not allowed", str(exc))
-    if isinstance(exc, tk.TaskConflict):
-        return ProblemError(
-            409, "Task changed meanwhile", str(exc), current_version=exc.current_version
-        )
-    errors = [{"loc": ["body", exc.field], "msg": exc.reason, "type": "value_error"}]
-    return ProblemError(422, "Invalid input", str(exc), errors=errors)
 
 
 def _filters(status, overdue, department, township, village, review) -> tk.TaskFilters:
     return tk.TaskFilters(status, overdue, department, township, village, review)
 
 
-@router.get("/v1/tasks", summary="The caller's tasks, soonest due first (paged)")
+@router.get(
+    "/v1/tasks",
+    summary="The caller's tasks, soonest due first (paged)",
+    response_model_exclude_unset=True,  # a task's history comes with GET /v1/tasks/{id} only
+)
 def list_tasks(
-    request: Request,
+    session: SessionDep,
     caller: TaskCaller,
-    rules: RulesDep,
+    rules: TaskRulesDep,
     clock: ClockDep,
     status: Annotated[Literal[tk.LIST_STATUSES], Query()] = "active",  # type: ignore[valid-type]
     overdue: Annotated[bool | None, Query()] = None,
@@ -90,16 +66,12 @@ def list_tasks(
     after: Annotated[
         str | None, Query(max_length=30, description="`next` of the last page")
     ] = None,
-) -> dict:
+) -> TaskPage:
     filters = _filters(status, overdue, department, township, village, review)
-    with Session(request.app.state.store) as session:
-        try:
-            page = tk.list_tasks(
-                session, caller, rules, now_ts=clock(), filters=filters, limit=limit, after=after
-            )
-        except tk.TaskError as exc:
-            raise _problem(exc) from None
-    return {"items": page.items, "next": page.next}
+    page = tk.list_tasks(
+        session, caller, rules, now_ts=clock(), filters=filters, limit=limit, after=after
+    )
+    return TaskPage.model_validate({"items": page.items, "next": page.next})
 
 
 @router.get(
@@ -109,47 +81,42 @@ def list_tasks(
     responses={200: {"content": {XLSX: {}}, "description": "the tasks"}},
 )
 def export_tasks(
-    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep
+    session: SessionDep, caller: TaskCaller, rules: TaskRulesDep, clock: ClockDep
 ) -> Response:
     buffer = io.BytesIO()
-    with Session(request.app.state.store) as session:
-        items = tk.iter_tasks(session, caller, rules, now_ts=clock(), cap=EXPORT_LIMIT)
-        write_tasks(items, buffer)
+    items = tk.iter_tasks(session, caller, rules, now_ts=clock(), cap=EXPORT_LIMIT)
+    write_tasks(items, buffer)
     return Response(buffer.getvalue(), media_type=XLSX)
 
 
 @router.post("/v1/tasks/import", summary="Apply a filled-in tasks spreadsheet, row by row")
 def import_tasks_sheet(
-    request: Request,
+    session: SessionDep,
     caller: TaskCaller,
-    rules: RulesDep,
+    rules: TaskRulesDep,
     clock: ClockDep,
     file: Annotated[UploadFile, File(description="tasks.xlsx as downloaded, statuses changed")],
-) -> dict:
-    with Session(request.app.state.store) as session:
-        try:
-            outcome = import_tasks(session, caller, rules, file.file.read(), now_ts=clock())
-        except TaskSheetError as exc:
-            raise ProblemError(422, "Unreadable tasks sheet", str(exc)) from None
-    return outcome.as_dict()
+) -> TasksImported:
+    outcome = import_tasks(session, caller, rules, file.file.read(), now_ts=clock())
+    return TasksImported.model_validate(outcome.as_dict())
 
 
-@router.get("/v1/tasks/{task_id}", summary="A task with its history (ETag: its version)")
+@router.get(
+    "/v1/tasks/{task_id}",
+    summary="A task with its history (ETag: its version)",
+    response_model_exclude_unset=True,
+)
 def get_task(
     task_id: TaskId,
-    request: Request,
+    session: SessionDep,
     response: Response,
     caller: TaskCaller,
-    rules: RulesDep,
+    rules: TaskRulesDep,
     clock: ClockDep,
-) -> dict:
-    with Session(request.app.state.store) as session:
-        try:
-            task = tk.get_task(session, caller, rules, task_id, now_ts=clock())
-        except tk.TaskError as exc:
-            raise _problem(exc) from None
+) -> TaskOut:
+    task = tk.get_task(session, caller, rules, task_id, now_ts=clock())
     response.headers["ETag"] = f'"{task["version"]}"'
-    return task
+    return TaskOut.model_validate(task)
 
 
 class TaskChange(BaseModel):
@@ -178,43 +145,40 @@ def _version(change: TaskChange, if_match: str | None) -> int:
     "/v1/tasks/{task_id}",
     summary="Change a task's status, with a note (stale version: 409, nothing written)",
     responses=CHANGE_RESPONSES,
+    response_model_exclude_unset=True,
 )
 def patch_task(
     task_id: TaskId,
-    request: Request,
+    session: SessionDep,
     response: Response,
     caller: TaskCaller,
-    rules: RulesDep,
+    rules: TaskRulesDep,
     clock: ClockDep,
     change: Annotated[TaskChange, Body()],
     if_match: Annotated[str | None, Header(max_length=40)] = None,
-) -> dict[str, Any]:
+) -> TaskOut:
     version = _version(change, if_match)
-    with Session(request.app.state.store) as session:
-        try:
-            task = tk.update_task(
-                session, caller, rules, task_id,
-                status=change.status, note=change.note, version=version, now_ts=clock(),
-            )  # fmt: skip
-        except tk.TaskError as exc:
-            raise _problem(exc) from None
+    task = tk.update_task(
+        session, caller, rules, task_id,
+        status=change.status, note=change.note, version=version, now_ts=clock(),
+    )  # fmt: skip
     response.headers["ETag"] = f'"{task["version"]}"'
-    return task
+    return TaskOut.model_validate(task)
 
 
-def _report(request: Request, caller, rules, clock, period) -> dict:
-    with Session(request.app.state.store) as session:
-        try:
-            return supervision(session, caller, rules, now_ts=clock(), period=period)
-        except tk.TaskError as exc:
-            raise _problem(exc) from None
+def _report(session: Session, caller, rules, clock, period) -> dict:
+    return supervision(session, caller, rules, now_ts=clock(), period=period)
 
 
 @router.get("/v1/supervision", summary="Supervision (四(四)): per department and township")
 def get_supervision(
-    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep, period: Period = None
-) -> dict:
-    return _report(request, caller, rules, clock, period)
+    session: SessionDep,
+    caller: TaskCaller,
+    rules: TaskRulesDep,
+    clock: ClockDep,
+    period: Period = None,
+) -> Supervision:
+    return Supervision.model_validate(_report(session, caller, rules, clock, period))
 
 
 @router.get(
@@ -224,9 +188,13 @@ def get_supervision(
     responses={200: {"content": {XLSX: {}}, "description": "the report"}},
 )
 def get_supervision_xlsx(
-    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep, period: Period = None
+    session: SessionDep,
+    caller: TaskCaller,
+    rules: TaskRulesDep,
+    clock: ClockDep,
+    period: Period = None,
 ) -> Response:
-    report = _report(request, caller, rules, clock, period)
+    report = _report(session, caller, rules, clock, period)
     return Response(write_supervision_xlsx(report), media_type=XLSX)
 
 
@@ -237,7 +205,11 @@ def get_supervision_xlsx(
     responses={200: {"content": {"text/html": {}}}},
 )
 def get_supervision_html(
-    request: Request, caller: TaskCaller, rules: RulesDep, clock: ClockDep, period: Period = None
+    session: SessionDep,
+    caller: TaskCaller,
+    rules: TaskRulesDep,
+    clock: ClockDep,
+    period: Period = None,
 ) -> Response:
-    report = _report(request, caller, rules, clock, period)
+    report = _report(session, caller, rules, clock, period)
     return Response(render_supervision_html(report), media_type="text/html")

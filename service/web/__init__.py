@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.settings import Settings
 from service.web import analysis, auth, person, reviews, tasks
+from service.web.errors import ProblemPages
 from service.web.pages import HERE, Web, install_handlers
 
 ROUTERS = (auth, reviews, person, analysis, tasks)
@@ -29,3 +30,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in ROUTERS:
         app.include_router(module.router)
+    # Outermost (added last): the body limit's, the parser's and the last-resort errors
+    # answered to a page's address become pages (service.web.errors).
+    app.add_middleware(ProblemPages, uploads=UPLOAD_PATHS)

@@ -14,13 +14,16 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, select
 
 from evaluation import cohort
+from evaluation.overrides import OverrideError
+from models.errors import LiushouError
 from models.review_tables import Review
-from models.sheets.files import SheetError
+from models.sheets.files import SheetError, SheetLimits, SheetTooLarge
 from models.sheets.labelled import read as read_population
 from service.access import may_see
-from service.problems import ProblemError
+from service.problems import ProblemError, as_problem
 from service.routers.catalog import list_parameters
-from service.routers.simulations import SimulationRequest, _population, checked, compute
+from service.simulations import SimulationRequest, checked, compute, population_of
+from service.web.errors import sheet_too_large_zh
 from service.web.forms import parameter_rows
 from service.web.pages import PostedForm, Role, page
 from service.web.reviews import REVIEWS_LISTED, SUFFIXES
@@ -83,18 +86,25 @@ async def analysis(request: Request, caller: Analyst, form: PostedForm):
     values = {k: str(form.get(k) or "").strip()[:64] for k in _FIELDS}
     values |= {f"p:{n}": str(form.get(f"p:{n}") or "").strip()[:64] for n in names}
     errors = _errors(values, form.get("file"), names)
-    result = None
+    result, status = None, 200
     if not errors:
         upload = form.get("file") if values["source"] == "upload" else None
         data = await upload.read() if upload is not None else None
         filename = upload.filename if upload is not None else ""
         try:
             result = await run_in_threadpool(_run, request, caller, values, names, data, filename)
-        except ProblemError as exc:
-            errors = _problem_errors(exc, values)
-        except (SheetError, BadZipFile, ValueError):
-            errors = {"file": "无法读取此文件：请用名单模板，另存为 .xlsx，或 UTF-8 编码的 .csv"}
-    status = 400 if errors else 200
+        except OverrideError as exc:  # a guard rail: said beside its field, in Chinese
+            errors = override_errors(exc, values)
+        except SheetTooLarge as exc:
+            errors, status = {"file": sheet_too_large_zh(exc)}, 413
+        except (SheetError, BadZipFile):
+            errors = dict(UNREADABLE)
+        except LiushouError as exc:  # a review not found or stored without its facts
+            errors = _problem_errors(as_problem(exc), values)
+        except ValueError:
+            errors = dict(UNREADABLE)
+    if errors and status == 200:
+        status = 400
     return page(
         request,
         "analysis.html",
@@ -151,6 +161,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
+UNREADABLE = {"file": "无法读取此文件：请用名单模板，另存为 .xlsx，或 UTF-8 编码的 .csv"}
+
+
 def _run(request, caller, values: dict, names: list[str], data: bytes | None, filename: str):
     ruleset = request.app.state.assessor.ruleset
     raw = {n: values[f"p:{n}"] for n in names if values[f"p:{n}"]}
@@ -161,7 +174,9 @@ def _run(request, caller, values: dict, names: list[str], data: bytes | None, fi
     overrides, swept = checked(raw, sweep_text, ruleset)
     if data is None:
         body = SimulationRequest(review_id=int(values["review_id"]), changed_limit=CHANGED_LISTED)
-        population, _ = _population(request, caller, body, ruleset)
+        limit = request.app.state.settings.max_simulation_records
+        with Session(request.app.state.store) as session:
+            population, _ = population_of(session, caller, body, ruleset, limit)
         rejected = []
     else:
         population, rejected = _uploaded(request, data, filename, ruleset)
@@ -171,46 +186,70 @@ def _run(request, caller, values: dict, names: list[str], data: bytes | None, fi
 
 
 def _uploaded(request, data: bytes, filename: str, ruleset):
-    """A population sheet, read exactly as `liushou simulate` reads one."""
+    """A population sheet, read exactly as `liushou simulate` reads one; at most
+    LIUSHOU_MAX_SIMULATION_RECORDS rows (SheetTooLarge before they are read)."""
     suffix = Path(filename).suffix.lower()
+    limits = SheetLimits(rows=request.app.state.settings.max_simulation_records)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"population{suffix}"
         path.write_bytes(data)
-        sheet = read_population(path)
-    limit = request.app.state.settings.max_simulation_records
-    if len(sheet.table) > limit:
-        raise ProblemError(413, "Too many persons", f"{len(sheet.table)} persons; at most {limit}")
+        sheet = read_population(path, limits=limits)
     population = cohort.from_table(sheet.table, ruleset, sheet.outcomes, sheet.sha256)
     return population, [{"row": r, "reason": why} for r, why in sheet.rejected]
 
 
-REFUSALS_ZH = (  # evaluation.overrides' guard rails, in plain words
-    ("outside the declared range", "超出这个参数允许的范围"),
-    ("whole number", "请填写整数"),
-    ("is not a number", "请填写数字"),
-    ("the unit is", "单位不对，请只填数字"),
-    ("fixed by the policy", "这是政策规定的数值，不能改"),
-    ("values; a sweep takes at most", "扫描的取值太多，请加大步长"),
-    ("step must be positive", "步长须大于 0，终点不小于起点"),
-)
+# The guard rails of evaluation.overrides and evaluation.sweep, by OverrideError.kind
+OVERRIDE_ZH = {
+    "unknown": "没有这个参数",
+    "fixed": "这是政策规定的数值（{reference}），不能改",
+    "not_a_number": "请填写数字（单位：{unit_zh}）",
+    "not_whole": "请填写整数（单位：{unit_zh}）",
+    "unit": "单位不对：只填数字，单位是{unit_zh}",
+    "outside_range": "{value} 超出范围 {low}–{high}（单位：{unit_zh}）",
+    "sweep_numbers": "起点、终点和步长都应是数字",
+    "sweep_step": "步长须大于 0，终点不能小于起点",
+    "sweep_too_many": "取值太多（{count} 个；一次最多 {most} 个），请加大步长或缩小范围",
+    "syntax": "格式不对",
+}
+# where a sweep's refusal is shown (a value out of range: beside the parameter swept)
+SWEEP_FIELDS = {
+    "sweep_numbers": "sweep_start",
+    "sweep_step": "sweep_step",
+    "sweep_too_many": "sweep_step",
+}
 
 
-def refusal_zh(message: str) -> str:
-    return next((zh for words, zh in REFUSALS_ZH if words in message), "不接受这个值")
+def override_zh(exc: OverrideError) -> str:
+    """A refused override in plain words (never the English)."""
+    values = {k: _n(v) if isinstance(v, int | float) else v for k, v in exc.values.items()}
+    unit = str(exc.values.get("unit", ""))
+    values["unit_zh"] = UNIT_ZH.get(unit, unit)
+    return OVERRIDE_ZH.get(exc.kind, "不接受这个值").format_map(_Blank(values))
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def _n(value: int | float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def override_errors(exc: OverrideError, values: dict) -> dict[str, str]:
+    """A refused override beside its parameter; a refused sweep beside the sweep's field."""
+    key = f"p:{exc.parameter}"
+    if exc.where == "sweep" or key not in values:
+        key = SWEEP_FIELDS.get(exc.kind, "sweep_parameter")
+    return {key: override_zh(exc)}
 
 
 def _problem_errors(exc: ProblemError, values: dict) -> dict[str, str]:
-    """An API error beside the field it is about."""
-    for error in exc.extra.get("errors") or []:
-        where, name = error["loc"][0], error["loc"][-1]
-        key = "sweep_parameter" if where == "sweep" else f"p:{name}"
-        return {key: f"{refusal_zh(error['msg'])}（{error['msg']}）"}
-    if exc.status == 413:
-        return {"file": f"人数太多：{exc.detail}"}
+    """An API error beside the field it is about, in plain words."""
     if values["source"] == "review":
         reasons = {
             404: "没有这次复核，或您的密钥无权查看",
             409: "这次复核保存时未保留事实，请重新复核",
         }
-        return {"review_id": reasons.get(exc.status, exc.detail)}
-    return {"file": exc.detail}
+        return {"review_id": reasons.get(exc.status, "无法使用这次复核")}
+    return {"file": "无法使用此文件"}

@@ -4,7 +4,7 @@ A person's form has one input per field of its category's input model (models.pe
 labelled with the sheet's Chinese header (models.sheets.columns), a dropdown for every
 enum and yes/no field, and "不详" (unknown: the field is not sent) everywhere. What
 comes back is parsed into the dict POST /v1/assessments takes, and checked by the
-same model; errors come back per field, in Chinese where pydantic's type is known.
+same model; errors come back per field, in the Chinese of models.sheets.explain.
 
 >>> [f.name for f in person_fields("woman")][:3]
 ['assessment_date', 'id_number', 'person_id']
@@ -20,8 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from models.fields import inner_type
-from models.person import INPUT_MODELS, PERSON_ADAPTER, PersonBase
+from models.person import INPUT_MODELS, PERSON_ADAPTER, PersonBase, error_message
 from models.sheets.columns import HEADERS_ZH, value_labels
+from models.sheets.explain import explain
+from models.sheets.rows import column_label
 
 CATEGORY_ZH = {"child": "儿童", "elder": "老人", "woman": "妇女"}
 # Not asked: personal data the rules never read, and places (a review knows them).
@@ -147,7 +149,7 @@ def parse_person(category: str, form: Any) -> tuple[PersonForm, Any]:
     except ValidationError as exc:
         for error in exc.errors():
             name = _field_of(error, result.fields)
-            result.errors.setdefault(name, message_zh(error))
+            result.errors.setdefault(name, message_zh(error, name))
         return result, None
 
 
@@ -178,19 +180,12 @@ def _field_of(error: dict, fields: tuple[FormField, ...]) -> str:
     return "__all__"  # a check across fields (e.g. children away > children)
 
 
-def message_zh(error: dict) -> str:
-    """A pydantic error in plain Chinese; our own checks' reasons are kept as written."""
-    kind, ctx = error.get("type", ""), error.get("ctx") or {}
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
-    if kind == "string_too_long":
-        return f"最多 {ctx.get('max_length')} 个字符"
-    if kind.startswith("date"):
-        return "日期格式应为 2026-11-28"
-    message = str(error.get("msg", "填写有误")).removeprefix("Value error, ")
-    return f"填写有误：{message}"
+def message_zh(error: dict, name: str = "__all__") -> str:
+    """A contract check's error on field ``name`` in the words the sheets' rejected rows
+    use (models.sheets.explain: one translation for the pages and the reports)."""
+    column = column_label(name) if name != "__all__" else ""
+    parts = explain("rejected row", column, error_message(error))
+    return "；".join(p.reason + (f"。{p.fix}" if p.fix else "") for p in parts)
 
 
 def parameter_rows(parameters: list[dict]) -> list[dict]:

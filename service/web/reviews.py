@@ -19,16 +19,17 @@ from sqlmodel import Session, select
 from starlette.responses import Response
 
 from models.review_tables import Review
-from models.sheets.files import SheetError, sheet_chunks
+from models.sheets.explain import explain, kind_zh
+from models.sheets.files import SheetError, SheetLimits, SheetTooLarge, sheet_chunks
 from service.access import may_see
-from service.problems import ProblemError
-from service.report_data import LEVEL_ZH
+from service.problems import as_problem
+from service.report_data import LEVEL_ZH, stored_report
 from service.report_xlsx import CHANGE_ZH, write_report
 from service.review import PERIOD
 from service.review import review as run_review
-from service.routers.reviews import _report_data, _visible
 from service.routers.templates import XLSX
-from service.store import changes_since_previous, save_review
+from service.store import ReviewNotFound, changes_since_previous, save_review, visible_review
+from service.web.errors import sheet_too_large_zh
 from service.web.pages import Caller, PageError, PostedForm, Role, from_problem, page, see_other
 from service.web.review_data import page_actions, page_problems
 
@@ -37,26 +38,7 @@ Uploader = Role("system", "village")
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 LISTED = 500  # rows of a list on a page; the XLSX report has the rest
 REVIEWS_LISTED = 200
-KIND_ZH = {
-    "rejected row": "退回的行",
-    "duplicate": "重复的身份证号",
-    "invalid identity number": "身份证号无效",
-    "age contradicts category": "年龄与类别不符",
-    "missing value": "缺少安全评估所需的信息",
-    "missing since last quarter": "上季度有、本季度名单中没有",
-}
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
-# What to do about a rejected row, by the words of its reason (models.sheets.rows, models.person)
-FIXES = (
-    ("blank row", "空行，可以删除"),
-    ("is not a number", "请填写数字（如 3），不要写汉字或单位"),
-    ("is not a date", "日期请写成 2026-11-28 的样子"),
-    ("is not one of", "请从下拉选项中选择"),
-    ("check digit", "身份证号有误，请与户口簿或身份证核对"),
-    ("stored as a number", "身份证号被 Excel 存成了数字：请把这一列设为文本后重新填写"),
-    ("duplicate identity number", "同一人重复登记，请删除重复的行"),
-    ("contradicts", "与其他列（身份证号、出生日期、年龄）不一致，请核对"),
-)
 UPLOAD_PATH = "/reviews/new"
 
 
@@ -101,6 +83,9 @@ async def upload(request: Request, caller: Uploader, form: PostedForm):
     data = await upload.read()
     try:
         saved = await run_in_threadpool(_review_and_store, request, data, upload.filename, values)
+    except SheetTooLarge as exc:  # over LIUSHOU_MAX_REVIEW_ROWS or a sheet's other limits
+        errors = {"file": sheet_too_large_zh(exc)}
+        return page(request, "upload.html", caller, 413, values=values, errors=errors)
     except (SheetError, BadZipFile):  # BadZipFile: not yet a SheetError in models.sheets.files
         errors = {"file": "无法读取此文件：请用模板填写，另存为 .xlsx，或 UTF-8 编码的 .csv"}
         return page(request, "upload.html", caller, 422, values=values, errors=errors)
@@ -125,7 +110,8 @@ def _upload_errors(values: dict[str, str], upload) -> dict[str, str]:
 def _review_and_store(request: Request, data: bytes, filename: str, values: dict) -> Review:
     """As POST /v1/reviews: read the sheet in pieces, review it, store it in one go."""
     state = request.app.state
-    chunks = sheet_chunks(data, filename)
+    limits = SheetLimits(rows=state.settings.max_review_rows)  # as POST /v1/reviews
+    chunks = sheet_chunks(data, filename, limits=limits)
     result = run_review(chunks, state.assessor, **values)
     secret = state.settings.person_key_secret.get_secret_value().encode()
     saved, _ = save_review(state.store, result, state.assessor.ruleset, secret)
@@ -135,9 +121,10 @@ def _review_and_store(request: Request, data: bytes, filename: str, values: dict
 def _found(request: Request, caller, text: str) -> Review:
     """The review, if this key may see it (the API's scope check), else a 404 page."""
     try:
-        return _visible(request, caller, review_id(text))
-    except ProblemError as exc:
-        raise from_problem(exc) from None
+        with Session(request.app.state.store) as session:
+            return visible_review(session, caller, review_id(text))
+    except ReviewNotFound as exc:
+        raise from_problem(as_problem(exc)) from None
 
 
 @router.get("/reviews/{review}")
@@ -148,6 +135,7 @@ def review_page(request: Request, caller: Caller, review: str):
         changes = changes_since_previous(session, found)
         _, _, departments = page_actions(session, found.id, None, limit=0)
     counts = {k: getattr(found, k) for k in ("rows_in", "scored", "rejected", *LEVEL_ZH)}
+    uploaded = _utc(found.created_at).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
     return page(
         request,
         "review.html",
@@ -159,10 +147,15 @@ def review_page(request: Request, caller: Caller, review: str):
         change_counts=changes.counts(),
         change_lists={k: changes.entries(k, LISTED) for k in CHANGE_ZH},
         change_zh=CHANGE_ZH,
-        kind_zh=KIND_ZH,
-        fix_hint=fix_hint,
+        kind_zh=kind_zh,
+        explain=explain,
         shown=_shown,
+        uploaded=uploaded,
     )
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # SQLite keeps no zone
 
 
 @router.get("/reviews/{review}/actions")
@@ -171,7 +164,7 @@ def actions_page(request: Request, caller: Caller, review: str, level: str = "")
     level = level if level in LEVEL_ZH else ""
     with Session(request.app.state.store) as session:
         rows, total, _ = page_actions(session, found.id, level or None, LISTED)
-    created = found.created_at if found.created_at.tzinfo else found.created_at.replace(tzinfo=UTC)
+    created = _utc(found.created_at)
     return page(
         request,
         "actions.html",
@@ -205,18 +198,14 @@ def _action(row: list, created: datetime) -> dict:
 def report_xlsx(request: Request, caller: Caller, review: str):
     found = _found(request, caller, review)
     buffer = io.BytesIO()
-    write_report(_report_data(request, caller, found.id), buffer)  # as GET …/report.xlsx
+    with Session(request.app.state.store) as session:  # as GET …/report.xlsx
+        write_report(stored_report(session, caller, found.id), buffer)
     name = f"review-{found.id}-{found.period}.xlsx"  # no place name: headers are ASCII
     return Response(
         buffer.getvalue(),
         media_type=XLSX,
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
-
-
-def fix_hint(reason: str) -> str:
-    """In plain words, what to change in the sheet ("" when the reason says it already)."""
-    return next((fix for words, fix in FIXES if words in reason), "")
 
 
 def _shown(review: Review) -> str:

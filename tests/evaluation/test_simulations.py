@@ -121,6 +121,19 @@ def test_backtest_by_hand():
     assert nobody[0]["flagged"] == 0 and nobody[0]["precision"] is None
 
 
+def test_backtest_of_counted_persons_equals_the_persons_one_by_one():
+    """Weights (persons per level, points and outcome, as Spark counts them) give every
+    figure the persons one by one give: cut-offs, curves and their areas."""
+    rng = np.random.default_rng(3)
+    level = rng.integers(0, 4, 5000)
+    score = rng.integers(0, 12, 5000)
+    outcome = (rng.random(5000) < 0.1 + 0.2 * level / 3).astype(np.int8)
+    triples, counts = np.unique(np.c_[level, score, outcome], axis=0, return_counts=True)
+    counted = backtest.backtest(triples[:, 0], triples[:, 1], triples[:, 2], counts)
+    assert counted == backtest.backtest(level, score, outcome)
+    assert counted["persons"] == 5000 and 0.5 < counted["roc_auc"] < 1
+
+
 def test_simulation_backtest_side_by_side(ruleset):
     frame = population(3000, seed=4, outcomes=True)
     persons = [PERSON_ADAPTER.validate_python(r) for r in records(frame)]
@@ -148,25 +161,38 @@ def test_sweep_evaluates_every_value_as_a_simulation_would(ruleset, persons):
 
 
 @pytest.mark.parametrize(
-    ("assignment", "message"),
+    ("assignment", "message", "kind", "values"),
     [
-        ("elder.income_line=4200", "unknown parameter"),
-        ("score.elder.hihg=5", "Did you mean `score.elder.high`?"),
-        ("child.age_limit=14", "fixed by the policy"),
-        ("child.revocation_neglect_months=3", "fixed by the policy"),
-        ("score.elder.high=five", "is not a number"),
-        ("score.elder.high=5.5", "whole number"),
-        ("income.subsistence_line=4200 percent", "the unit is yuan_per_year"),
-        ("income.subsistence_line=500", "outside the declared range [1000, 30000]"),
-        ("deadline.prompt=1000", "outside the declared range"),
-        ("score.elder.high", "name=value"),
+        ("elder.income_line=4200", "unknown parameter", "unknown", {}),
+        ("score.elder.hihg=5", "Did you mean `score.elder.high`?", "unknown", {}),
+        ("child.age_limit=14", "fixed by the policy", "fixed", {"reference": "3.1.1"}),
+        ("child.revocation_neglect_months=3", "fixed by the policy", "fixed", {}),
+        ("score.elder.high=five", "is not a number", "not_a_number", {"unit": "point"}),
+        ("score.elder.high=5.5", "whole number", "not_whole", {"unit": "point"}),
+        (
+            "income.subsistence_line=4200 percent",
+            "the unit is yuan_per_year",
+            "unit",
+            {"unit": "yuan_per_year", "given": "percent"},
+        ),
+        (
+            "income.subsistence_line=500",
+            "outside the declared range [1000, 30000]",
+            "outside_range",
+            {"value": 500, "low": 1000, "high": 30000, "unit": "yuan_per_year"},
+        ),
+        ("deadline.prompt=1000", "outside the declared range", "outside_range", {}),
+        ("score.elder.high", "name=value", "syntax", {}),
     ],
 )
-def test_guard_rails(ruleset, assignment, message):
+def test_guard_rails(ruleset, assignment, message, kind, values):
+    """Each guard rail says why in English and names its kind and values (for a page)."""
     with pytest.raises(
         OverrideError, match=message.replace("[", r"\[").replace("]", r"\]").replace("?", r"\?")
-    ):
+    ) as refused:
         overrides.parse([assignment], ruleset)
+    assert refused.value.kind == kind
+    assert values.items() <= refused.value.values.items()
 
 
 def test_values_with_their_unit_are_accepted(ruleset):
@@ -179,18 +205,20 @@ def test_values_with_their_unit_are_accepted(ruleset):
 
 
 @pytest.mark.parametrize(
-    "spec",
+    ("spec", "kind"),
     [
-        "score.elder.high=1:300:1",
-        "score.elder.high=5:3:1",
-        "score.elder.high=0:5:1",
-        "child.age_limit=14:16:1",
-        "x",
+        ("score.elder.high=1:300:1", "sweep_too_many"),
+        ("score.elder.high=5:3:1", "sweep_step"),
+        ("score.elder.high=0:5:1", "outside_range"),
+        ("score.elder.high=a:5:1", "sweep_numbers"),
+        ("child.age_limit=14:16:1", "fixed"),
+        ("x", "syntax"),
     ],
 )
-def test_sweep_guard_rails(ruleset, spec):
-    with pytest.raises(OverrideError):
+def test_sweep_guard_rails(ruleset, spec, kind):
+    with pytest.raises(OverrideError) as refused:
         sweep.parse(spec, ruleset)
+    assert refused.value.kind == kind
 
 
 runner = CliRunner()

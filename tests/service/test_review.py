@@ -231,3 +231,35 @@ def test_category_ages_come_from_the_parameters(assessor):
     assert conflicts[3] == "age 16 contradicts category child (0-15)"
     lower = category_ages({**values, "child.age_limit": 14})
     assert lower["child"] == (0, 13)
+
+
+def test_reports_say_the_data_problems_in_the_pages_chinese(messy):
+    """The XLSX and HTML reports' data problems: kind, row, column (the template's header)
+    and reason in Chinese, in the words of the review page (models.sheets.explain)."""
+    from html import escape
+
+    from models.sheets.explain import explain
+    from service.report_html import render_html
+
+    data = from_result(messy)
+    buffer = io.BytesIO()
+    write_report(data, buffer)
+    sheet = load_workbook(buffer)["data problems"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("类别 (kind)", "行 (row)", "列 (column)", "原因 (reason)", "改法 (fix)")
+    by_row = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    assert by_row[("退回的行", 3)] == (
+        "近30日无故旷课天数",
+        "不是数字：“三天”",
+        "请填写数字（如 3），不要写汉字或单位",
+    )
+    assert by_row[("退回的行", 4)] == (None, "空行", "可以删除")  # openpyxl reads "" as None
+    assert by_row[("年龄与类别不符", 10)][1] == "55 岁与类别“老人”不符（应为 60–130 岁）"
+    assert len(by_row) == len(data.problems)
+    for reason in (r[3] for r in rows[1:]):
+        assert reason and not any(w in reason for w in ("is not", "unknown", "contradicts")), reason
+    html = render_html(data)
+    for kind, _, column, stored in data.problems:  # the same words in the HTML report
+        for said in explain(kind, column, stored):
+            assert escape(said.reason) in html, said.reason
+    assert "is not a number" not in html and "unknown, needed" not in html

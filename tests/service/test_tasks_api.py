@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from service.access import hash_key
 from service.app import create_app
-from service.routers.tasks import get_clock
+from service.deps import get_clock
 from service.settings import ApiKey, Settings
 from tests.service.test_tasks import ALONE, BEGGING, COLUMNS
 

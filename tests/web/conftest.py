@@ -94,6 +94,7 @@ def server(tmp_path_factory):
         "LIUSHOU_API_KEYS": api_keys_env(),
         "LIUSHOU_SESSION_SECRET": "browser-test-session-secret-0123456789",
         "LIUSHOU_LOG_LEVEL": "debug",
+        "LIUSHOU_MAX_UPLOAD_BYTES": str(2 * 2**20),  # an upload over it: test_browser.py
     }
     cli = Path(sys.executable).with_name("liushou")
     with log_path.open("w") as log:

@@ -72,11 +72,16 @@ def test_village_uploads_the_messy_sheet_reads_the_result_and_signs_out(page, se
     }
     assert sorted(rejected, key=int) == ["3", "4", "5", "7", "8", "12"]
     assert rejected["3"][1:] == [
-        "近30日无故旷课天数 (unexcused_absence_days)",
-        "'三天' is not a number",
-        "请填写数字（如 3），不要写汉字或单位",
+        "近30日无故旷课天数",
+        "不是数字：“三天”\n改法：请填写数字（如 3），不要写汉字或单位",
     ]
-    assert "check digit" in rejected["7"][2] and "身份证号码" in rejected["7"][1]
+    assert rejected["7"][1:] == [
+        "身份证号码",
+        "不是有效的身份证号码：最后一位校验码不符（号码录错或少录）\n改法：请与户口簿或身份证核对",
+    ]
+    assert rejected["4"][1:] == ["整行", "空行\n改法：可以删除"]
+    table = page.locator("table.rejected").inner_text()
+    assert not re.search(r"[A-Za-z]{3,}", table)  # plain Chinese: no English left
     assert "王小明" not in page.content() and "340422201603150032" not in page.content()
     assert_accessible(page, "review result")
     screenshots(page, "review")
@@ -172,9 +177,32 @@ def test_analyst_sees_a_parameter_refused_beside_its_field(page):
     ).fill("500")
     page.get_by_role("button", name="运行").click()
     error = page.locator("#f-p-score-elder-high-error")
-    assert "outside the declared range" in error.inner_text()
+    assert error.inner_text().endswith("500 超出范围 1–100（单位：分）")
+    assert "outside" not in page.content()
     assert page.locator(".error-summary a[href='#f-p-score-elder-high']").count() == 1
     assert_accessible(page, "analysis with an error")
+
+
+def test_an_upload_over_the_limit_is_a_page_with_a_way_back(page, tmp_path):
+    """A real browser posting a file over LIUSHOU_MAX_UPLOAD_BYTES (2 MiB for these tests):
+    refused before the server reads it, the browser is shown a page, not JSON."""
+    big = tmp_path / "people.csv"
+    big.write_bytes(MESSY.read_bytes() + b"\n" * (20 * 2**20))  # 20 MB: streamed, not buffered
+    sign_in(page, "east")
+    page.goto("/reviews/new")
+    page.get_by_label("期次").fill("2026Q1")
+    page.get_by_label("名单文件").set_input_files(str(big))
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="上传并评估").click()
+    response = navigation.value
+    assert response.status == 413 and response.headers["content-type"].startswith("text/html")
+    assert page.locator("h1").inner_text() == "文件太大"
+    assert "上传的文件太大：不能超过 2 MB。" in page.locator("main").inner_text()
+    assert_accessible(page, "file too large")
+    screenshots(page, "upload-too-large")
+    page.get_by_role("link", name="返回表单").click()
+    page.wait_for_url("**/reviews/new")
+    assert page.get_by_label("名单文件").count() == 1  # the form, to try again
 
 
 def test_one_person_assessment_in_the_browser(page):

@@ -68,6 +68,31 @@ def upload(client, place=EAST, period="2026Q4") -> int:
     return int(response.headers["location"].rsplit("/", 1)[1])
 
 
+def rejected_rows(page) -> dict[str, list[tuple[str, str, str]]]:
+    """The rejected-rows table: {row: [(column, reason, fix), …]} (a row per refused cell)."""
+    table = re.search(r'<table class="rejected">.*?</table>', page.text, re.S).group(0)
+    rows: dict[str, list] = {}
+    for number, column, reason, fix in re.findall(
+        r'<tr data-row="(\d*)"><td>\d*</td><td>([^<]*)</td><td><span class="reason">([^<]*)'
+        r'</span>(?:<span class="fix">([^<]*)</span>)?</td></tr>',
+        table,
+    ):
+        rows.setdefault(number, []).append((column, reason.replace("&#34;", '"'), fix))
+    assert table.count("<tr data-row=") == sum(len(v) for v in rows.values())
+    return rows
+
+
+def field_error(response, field_id: str) -> str:
+    """The error shown beside a field (without the words for screen readers)."""
+    found = re.search(rf'id="f-{field_id}-error">(.*?)</p>', response.text, re.S)
+    assert found, f"no error beside {field_id}"
+    return re.sub(r"<[^>]+>", "", found.group(1)).replace("错误：", "").strip()
+
+
+def summary_of(response) -> str:
+    return text(response).split("请改正以下问题", 1)[1].split("参数模拟", 1)[0]
+
+
 def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
 
@@ -146,11 +171,34 @@ def test_village_upload_shows_counts_rejected_rows_and_actions(client):
     assert "名单共 11 行：已评估 5 人，退回 6 行" in body
     counts = dict(re.findall(r'data-level="(\w+)">(\d+)<', page.text))
     assert counts == {"critical": "1", "high": "1", "medium": "1", "low": "2"}
-    assert "3 近30日无故旷课天数 (unexcused_absence_days) '三天' is not a number" in body.replace(
-        "&#39;", "'"
-    )
-    assert "8 母亲状况 (mother_status) '在外' is not one of" in body.replace("&#39;", "'")
-    assert "'三天' is not a number 请填写数字" in body.replace("&#39;", "'")  # what to do, too
+    rejected = rejected_rows(page)
+    assert rejected == {
+        "3": [
+            ("近30日无故旷课天数", "不是数字：“三天”", "改法：请填写数字（如 3），不要写汉字或单位")
+        ],
+        "4": [("整行", "空行", "改法：可以删除")],
+        "5": [("最近免费体检日期", "不是日期：“2026/13/01”", "改法：日期请写成 2026-11-28 的样子")],
+        "7": [
+            (
+                "身份证号码",
+                "不是有效的身份证号码：最后一位校验码不符（号码录错或少录）",
+                "改法：请与户口簿或身份证核对",
+            )
+        ],
+        "8": [
+            (
+                "母亲状况",
+                "不在可选值中：“在外”；可选 在家、外出务工、去世、无监护能力、失踪、服刑、不详",
+                "改法：请从下拉选项中选择",
+            )
+        ],
+        "12": [("整行", "空行", "改法：可以删除")],
+    }
+    assert not re.search(r"[A-Za-z]{3,}", "".join(str(r) for r in rejected.values()))  # no English
+    others = re.search(r'aria-labelledby="problems".*?</table>', page.text, re.S).group(0)
+    assert "缺少安全评估所需的信息" in others and "未填写，安全评估需要这一项" in others
+    assert "年龄与类别不符" in others and "55 岁与类别“老人”不符（应为 60–130 岁）" in others
+    assert "unknown" not in others and "contradicts" not in others
     assert "新增 2 人" in body  # the village's first quarter: everyone is new
     assert ID_NUMBER not in page.text and "王小明" not in page.text  # masked: 王**
     actions = client.get(f"/reviews/{review}/actions")
@@ -274,7 +322,7 @@ def test_person_form_errors_in_chinese_beside_the_field(client):
     response = client.post(
         "/person/elder", data={"csrf_token": token, "age": "70", "children_count": "500"}
     )
-    assert 'id="f-children_count-error"' in response.text and "不能大于 100" in response.text
+    assert 'id="f-children_count-error"' in response.text and "超出范围 0–100" in response.text
     assert 'value="70"' in response.text  # what was typed is kept for the correction
 
 
@@ -310,14 +358,25 @@ def test_analyst_simulates_a_stored_review_with_a_parameter(client):
         ("elder.points.income_below_line", "1", "0"),
         ("elder.points.income_low", "0", "1"),
     ]
+    high = client.app.state.assessor.ruleset.parameters["score.elder.high"]
     refused = client.post("/analysis", data={**data, "p:score.elder.high": "500"})
     assert refused.status_code == 400
-    assert 'id="f-p-score-elder-high-error"' in refused.text and "outside" in refused.text
-    assert "超出这个参数允许的范围" in refused.text
+    error = field_error(refused, "p-score-elder-high")
+    assert error == f"500 超出范围 {high.min}–{high.max}（单位：分）"
+    assert error in summary_of(refused)  # listed at the top too, as a link to the field
     swept = {**data, "run": "sweep", "sweep_parameter": "score.elder.high"}
     swept |= {"sweep_start": "1", "sweep_stop": "100", "sweep_step": "0.1"}
     refused = client.post("/analysis", data=swept)
-    assert refused.status_code == 400 and 'id="f-sweep_parameter-error"' in refused.text
+    assert refused.status_code == 400
+    assert field_error(refused, "sweep_step").startswith("取值太多（991 个；一次最多 200 个）")
+    refused = client.post("/analysis", data={**data, "p:score.elder.high": "3.5"})
+    assert field_error(refused, "p-score-elder-high") == "请填写整数（单位：分）"
+    refused = client.post("/analysis", data={**data, "p:score.elder.high": "5 percent"})
+    assert field_error(refused, "p-score-elder-high") == "单位不对：只填数字，单位是分"
+    refused = client.post("/analysis", data={**data, "p:income.subsistence_line": "很多"})
+    assert field_error(refused, "p-income-subsistence_line") == "请填写数字（单位：元/年）"
+    for answer in (refused, client.post("/analysis", data=swept)):
+        assert not re.search(r"outside|whole number|not a number|values; a sweep", answer.text)
 
 
 def test_open_access_on_localhost_needs_no_sign_in(assessor, tmp_path):
