@@ -19,7 +19,10 @@ Needs the ``spark`` extra (``pip install '.[spark]'``) and Java 17.
 import os
 import sys
 
-ARROW_BATCH_ROWS = 20_000  # rows per Arrow batch handed to score_piece
+ARROW_BATCH_ROWS = 10_000  # rows per Arrow batch handed to score_piece (Spark's default)
+# A local master runs the executors inside the driver's JVM, whose heap is 1 GB unless
+# told: too little for 5,000,000 persons' interventions in flight (an OutOfMemoryError)
+LOCAL_MEMORY = os.environ.get("LIUSHOU_SPARK_DRIVER_MEMORY", "4g")
 
 
 def session(master: str | None = None, app_name: str = "liushou"):
@@ -31,9 +34,10 @@ def session(master: str | None = None, app_name: str = "liushou"):
     # interpreter, with this package, not the first python3 on PATH; on a cluster,
     # PYSPARK_PYTHON (or spark.pyspark.python) names the shipped environment.
     launched_here = "PYSPARK_GATEWAY_PORT" not in os.environ
+    builder = SparkSession.builder.appName(app_name)
     if launched_here and (master is None or master.startswith("local")):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name)
+        builder = builder.config("spark.driver.memory", LOCAL_MEMORY)
     if master:
         builder = builder.master(master)
     spark = (
