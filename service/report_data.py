@@ -16,8 +16,8 @@ from models.changes import Changes
 from models.enums import RiskLevel
 from service.settings import ApiKey
 from service.store import (
-    all_problems,
     changes_since_previous,
+    problems_of,
     records_of,
     village_levels,
     visible_review,
@@ -126,7 +126,7 @@ def stored_report(session: Session, caller: ApiKey, review_id: int) -> ReportDat
     review = visible_review(session, caller, review_id)
     records = records_of(session, review_id)
     changes = changes_since_previous(session, review)
-    data = from_store(review, records, all_problems(session, review_id), changes)
+    data = from_store(review, records, problems_of(session, review_id, limit=None), changes)
     data.villages = village_levels(session, caller, review)
     return data
 

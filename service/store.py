@@ -531,15 +531,17 @@ def records_of(
 
 
 def problems_of(
-    session: Session, review_id: int, after: int = 0, limit: int = 1000
+    session: Session, review_id: int, after: int = 0, limit: int | None = 1000
 ) -> list[ReviewProblem]:
-    """``limit`` of a review's data problems after problem id ``after``, in id order."""
+    """``limit`` of a review's data problems after problem id ``after``, in id order (a page);
+    ``limit=None``: every one of them (the reports)."""
     statement = (
         select(ReviewProblem)
         .where(ReviewProblem.review_id == review_id, ReviewProblem.id > after)
         .order_by(ReviewProblem.id)
-        .limit(limit)
     )
+    if limit is not None:
+        statement = statement.limit(limit)
     return list(session.exec(statement))
 
 
@@ -628,14 +630,6 @@ def visible_review(session: Session, caller: ApiKey, review_id: int) -> Review:
     if review is None or not may_see(caller, review.township, review.village):
         raise ReviewNotFound(review_id)
     return review
-
-
-def all_problems(session: Session, review_id: int) -> list[ReviewProblem]:
-    """Every data problem of a review, in id order (the reports'; pages use problems_of)."""
-    statement = (
-        select(ReviewProblem).where(ReviewProblem.review_id == review_id).order_by(ReviewProblem.id)
-    )
-    return list(session.exec(statement))
 
 
 def village_levels(session: Session, caller: ApiKey, review: Review) -> dict[str, dict[str, int]]:

@@ -23,8 +23,12 @@ CARD_KEYS = (
 )
 
 
-@router.get("/model", summary="The model card's metadata (404 when no model is configured)")
-async def model_card(assessor: AssessorDep) -> ModelCard:
+@router.get(
+    "/model",
+    summary="The model card's metadata (404 when no model is configured)",
+    response_model=ModelCard,
+)
+async def model_card(assessor: AssessorDep) -> dict:
     if assessor.model is None:
         raise ProblemError(
             404, "No model", "no calibrated model is loaded (set LIUSHOU_MODEL_PATH)"
@@ -33,4 +37,4 @@ async def model_card(assessor: AssessorDep) -> ModelCard:
     card = {key: metadata.get(key) for key in CARD_KEYS}
     card["bands"] = dict(assessor.model.cutoffs)
     card["features"] = [name for name, _, _ in metadata.get("feature_schema", [])]
-    return ModelCard.model_validate(card)
+    return card

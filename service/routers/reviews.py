@@ -100,6 +100,7 @@ def get_review(review_id: ReviewId, session: SessionDep, caller: ReviewCaller) -
     description=f"At most {MAX_PAGE} records, in sheet row order. When there are more, the "
     "`Link` header (rel=next) and `X-Next-After` give the cursor of the next page "
     "(`after`); the whole review streams from `/records.csv` or `/records.ndjson`.",
+    response_model=list[RecordPublic],
 )
 def get_records(
     review_id: ReviewId,
@@ -110,7 +111,7 @@ def get_records(
     level: Annotated[Level | None, Query()] = None,
     limit: Limit = MAX_PAGE,
     after: After = 0,
-) -> list[RecordPublic]:
+) -> list[dict]:
     visible_review(session, caller, review_id)
     records = records_of(session, review_id, level, after=after, limit=limit + 1)
     more, records = len(records) > limit, records[:limit]
@@ -127,7 +128,7 @@ def get_records(
         rows=len(records),
         route="GET /v1/reviews/{review_id}/records",
     )
-    return [RecordPublic.model_validate(r.model_dump(exclude={"id", "review_id"})) for r in records]
+    return [r.model_dump(exclude={"id", "review_id"}) for r in records]
 
 
 @router.get(
@@ -159,7 +160,11 @@ def export_records(
     )
 
 
-@router.get("/{review_id}/problems", summary="A page of the review's data problems")
+@router.get(
+    "/{review_id}/problems",
+    summary="A page of the review's data problems",
+    response_model=list[ProblemRow],
+)
 def get_problems(
     review_id: ReviewId,
     session: SessionDep,
@@ -167,7 +172,7 @@ def get_problems(
     caller: ReviewCaller,
     limit: Limit = MAX_PAGE,
     after: After = 0,
-) -> list[ProblemRow]:
+) -> list[dict]:
     visible_review(session, caller, review_id)
     problems = problems_of(session, review_id, after=after, limit=limit + 1)
     more, problems = len(problems) > limit, problems[:limit]
@@ -177,27 +182,27 @@ def get_problems(
         response.headers["Link"] = f'<{link}>; rel="next"'
         response.headers["X-Next-After"] = str(cursor)
     return [
-        ProblemRow(id=p.id, kind=p.kind, row=p.row, column=p.column, reason=p.reason)
+        {"id": p.id, "kind": p.kind, "row": p.row, "column": p.column, "reason": p.reason}
         for p in problems
     ]
 
 
 @router.get(
-    "/{review_id}/changes", summary="New, gone, up, down, still critical since last quarter"
+    "/{review_id}/changes",
+    summary="New, gone, up, down, still critical since last quarter",
+    response_model=ChangesOut,
 )
-def get_changes(review_id: ReviewId, session: SessionDep, caller: ReviewCaller) -> ChangesOut:
+def get_changes(review_id: ReviewId, session: SessionDep, caller: ReviewCaller) -> dict:
     review = visible_review(session, caller, review_id)
     changes = changes_since_previous(session, review)
-    return ChangesOut.model_validate(
-        {
-            "counts": changes.counts(),
-            "new": changes.new,
-            "gone": changes.gone,
-            "up": changes.up,
-            "down": changes.down,
-            "still_critical": changes.still_critical,
-        }
-    )
+    return {
+        "counts": changes.counts(),
+        "new": changes.new,
+        "gone": changes.gone,
+        "up": changes.up,
+        "down": changes.down,
+        "still_critical": changes.still_critical,
+    }
 
 
 @router.get(

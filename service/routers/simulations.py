@@ -23,6 +23,7 @@ AnalystCaller = Annotated[Any, requires("analyst", "system")]
 
 @router.post(
     "/simulations",
+    response_model=SimulationOut,
     summary="Baseline against proposal (and sweeps) on the vectorized engine",
     response_model_exclude_unset=True,  # a simulation or a sweep: the other's fields absent
 )
@@ -32,7 +33,7 @@ def create_simulation(
     assessor: AssessorDep,
     settings: SettingsDep,
     session: SessionDep,
-) -> SimulationOut:
+) -> dict:
     ruleset = assessor.ruleset
     overrides, swept = checked(body.overrides, body.sweep, ruleset)
     limit = settings.max_simulation_records
@@ -42,4 +43,4 @@ def create_simulation(
         raise ProblemError(409, "No model loaded", "apply_model needs LIUSHOU_MODEL_PATH")
     result = compute(population, ruleset, overrides, swept, body.plot, body.changed_limit, model)
     result["rejected"] = rejected
-    return SimulationOut.model_validate(result)
+    return result
