@@ -16,8 +16,15 @@ import pandas as pd
 
 from models.fields import NOT_FACTS, UNKNOWN
 from models.sheets.table import ymd_numbers
-from rules.loader import period_groups
-from rules.vectorized import CATEGORIES, as_numbers, condition_mask, encode, fact_fields
+from rules.loader import as_days, period_groups
+from rules.vectorized import (
+    CATEGORIES,
+    as_numbers,
+    condition_mask,
+    encode,
+    fact_fields,
+    field_kinds,
+)
 
 LINE = "income.subsistence_line"
 # derived fact -> the income it is a percentage of, and the categories that have it
@@ -27,14 +34,22 @@ PCT_OF_LINE = {
 }
 
 
-def fact_table(table: pd.DataFrame, ruleset: Any) -> pd.DataFrame:
+def fact_table(table: pd.DataFrame, ruleset: Any, coded: dict | None = None) -> pd.DataFrame:
     """The encoded facts of every row, each under the parameter values in force on its
-    ``assessment_date`` (``RuleSet.values_at``; one pass per period among the dates)."""
+    ``assessment_date`` (``RuleSet.values_at``; one pass per period among the dates).
+    ``coded``: columns as codes into their distinct values (``TableRead.coded``), encoded
+    once per distinct value."""
     groups = period_groups(ruleset, _days(table))
+    coded = coded or {}
     if len(groups) == 1:
-        return facts_under(table, ruleset, ruleset.values_at(groups[0][0]))
+        return facts_under(table, ruleset, ruleset.values_at(groups[0][0]), coded)
     parts = [
-        facts_under(table.iloc[rows], ruleset, ruleset.values_at(start)).set_axis(rows)
+        facts_under(
+            table.iloc[rows],
+            ruleset,
+            ruleset.values_at(start),
+            {name: (codes[rows], distinct) for name, (codes, distinct) in coded.items()},
+        ).set_axis(rows)
         for start, rows in groups
     ]
     return pd.concat(parts).sort_index()
@@ -44,29 +59,37 @@ def _days(table: pd.DataFrame) -> np.ndarray:
     when = table["assessment_date"].to_numpy() if "assessment_date" in table else None
     if when is None or not len(when):
         return np.array([], dtype="datetime64[D]")
-    return np.asarray(when, dtype="datetime64[D]")
+    return as_days(when)
 
 
-def facts_under(table: pd.DataFrame, ruleset: Any, values: dict[str, Any]) -> pd.DataFrame:
+def facts_under(
+    table: pd.DataFrame, ruleset: Any, values: dict[str, Any], coded: dict | None = None
+) -> pd.DataFrame:
     """The encoded facts of ``table`` under one set of parameter values."""
+    kinds = field_kinds()
+    coded = {
+        name: (codes, _known_only(distinct) if kinds.get(name) == "enum" else distinct)
+        for name, (codes, distinct) in (coded or {}).items()
+    }
     facts = {
-        name: _known_only(table[name].to_numpy())
+        name: _known_only(column) if kinds.get(name) == "enum" and name not in coded else column
         for name in fact_fields()
         if name in table and (name == "category" or name not in NOT_FACTS)
+        for column in (table[name].to_numpy(),)
     }
     category = table["category"].to_numpy()
     elder = category == "elder"
     for derived, (income, categories) in PCT_OF_LINE.items():
         applies = np.isin(category, list(categories))
-        facts[derived] = pct_of_line(_numbers(table[income]), applies, values)
-    count = _numbers(table["children_count"])
-    away = _numbers(table["children_away_count"])
+        facts[derived] = pct_of_line(_numbers(table, income, coded), applies, values)
+    count = _numbers(table, "children_count", coded)
+    away = _numbers(table, "children_away_count", coded)
     facts["children_away"] = _where(elder & ~np.isnan(away), away > 0)
     facts["has_children"] = _where(elder & ~np.isnan(count), count > 0)
     both = elder & ~np.isnan(count) & ~np.isnan(away)
     facts["all_children_away"] = _where(both, (count > 0) & (away >= count))
     facts["months_since_health_check"] = np.where(elder, _months(table), np.nan)
-    frame = encode(pd.DataFrame(facts))
+    frame = encode(facts, coded)
     return _with_derived(frame, ruleset, values)
 
 
@@ -92,7 +115,8 @@ def _with_derived(frame: pd.DataFrame, ruleset: Any, values: dict) -> pd.DataFra
 
 
 def _known_only(column: np.ndarray) -> np.ndarray:
-    """As rules.facts.build_fact: an explicit "unknown" is no fact (None)."""
+    """As rules.facts.build_fact: an explicit "unknown" is no fact (None). Only an enum
+    column can hold it (the table's other columns hold validated numbers and booleans)."""
     if column.dtype == object:
         unknown = column == UNKNOWN
         if unknown.any():
@@ -101,8 +125,11 @@ def _known_only(column: np.ndarray) -> np.ndarray:
     return column
 
 
-def _numbers(column: pd.Series) -> np.ndarray:
-    return as_numbers(column.to_numpy())
+def _numbers(table: pd.DataFrame, name: str, coded: dict) -> np.ndarray:
+    if name in coded:
+        codes, distinct = coded[name]
+        return as_numbers(distinct)[codes]
+    return as_numbers(table[name].to_numpy())
 
 
 def _where(known: np.ndarray, value: np.ndarray) -> np.ndarray:

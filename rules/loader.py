@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from models.enums import Category, RiskLevel
 from models.fields import catalogue
@@ -372,13 +373,25 @@ def load_ruleset(data_dir: Path = DATA_DIR, as_of: date | None = None) -> RuleSe
     )
 
 
+def as_days(days) -> np.ndarray:
+    """Days (dates, date texts, datetime64) as datetime64[D]. An object column of dates is
+    converted once per distinct day (numpy converts each date object on its own: a
+    tenth of a column-wise review's time before)."""
+    values = days if isinstance(days, np.ndarray) else np.asarray(days)
+    if values.dtype != object or not len(values):
+        return values.astype("datetime64[D]", copy=False)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.append(np.asarray(uniques, dtype="datetime64[D]"), np.datetime64("NaT", "D"))
+    return table[codes]
+
+
 def period_groups(ruleset: RuleSet, days) -> list[tuple[date, np.ndarray]]:
     """Row positions grouped by the parameter period their day falls in, in period order.
 
     >>> period_groups(ruleset, [date(2025, 12, 31), date(2026, 1, 1)])   # doctest: +SKIP
     [(datetime.date(2016, 9, 6), array([0])), (datetime.date(2026, 1, 1), array([1]))]
     """
-    days = np.asarray(days, dtype="datetime64[D]")
+    days = as_days(days)
     if len(days) == 0:  # no rows: one empty group, so that callers need no special case
         return [(ruleset.period_of(ruleset.as_of), np.arange(0))]
     starts = np.array(ruleset.periods, dtype="datetime64[D]")

@@ -68,13 +68,18 @@ def fact_frame(facts: list[dict[str, Any]]) -> pd.DataFrame:
     return encode(pd.DataFrame.from_records(facts))
 
 
-def encode(frame: pd.DataFrame) -> pd.DataFrame:
-    """Encode a frame of fact values (bool, numbers, enum text, None) column by column.
+def encode(frame: Any, coded: dict | None = None) -> pd.DataFrame:
+    """Encode fact values (bool, numbers, enum text, None) column by column: a frame, or
+    a dict of columns (no frame of Python objects made first).
 
     Booleans and enum values become int8 codes (booleans 1 / 0, enums their index in
     the vocabulary) with -1 for unknown; numbers become float64 with NaN for unknown.
+    ``coded``: ``{field: (codes, distinct)}`` for columns known as codes into their
+    distinct values (``models.sheets.table.TableRead.coded``: ``distinct[codes]`` is the
+    column), each distinct value then encoded once without hashing the column again.
     """
     vocab, kinds = vocabularies(), field_kinds()
+    coded = coded or {}
     columns = {}
     for name in fact_fields():
         if name not in frame:
@@ -83,18 +88,32 @@ def encode(frame: pd.DataFrame) -> pd.DataFrame:
         if name in vocab or kinds[name] == "bool":
             # codes by hashing against the vocabulary (False, True for booleans); -1 otherwise
             known = vocab.get(name, _BOOL_CODES)
-            columns[name] = as_codes(column, known)
+            if name in coded:
+                codes, distinct = coded[name]
+                columns[name] = _codes_table(distinct, known)[codes]
+            else:
+                columns[name] = as_codes(column, known)
             continue
-        columns[name] = as_numbers(column)
-    return pd.DataFrame(columns, index=frame.index)
+        if name in coded:
+            codes, distinct = coded[name]
+            columns[name] = as_numbers(distinct)[codes]
+        else:
+            columns[name] = as_numbers(column)
+    index = frame.index if isinstance(frame, pd.DataFrame) else None
+    return pd.DataFrame(columns, index=index)
 
 
 def as_codes(column: Any, known: dict) -> np.ndarray:
     """A column of values as int8 codes of ``known`` ({value: code}), -1 for None and for
     values outside it: each distinct value looked up once."""
     codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+    return _codes_table(uniques, known)[codes]
+
+
+def _codes_table(uniques: Any, known: dict) -> np.ndarray:
+    """Each distinct value's int8 code, and -1 last (for the code -1: no value)."""
     table = np.array([known.get(u, UNKNOWN_CODE) for u in uniques] + [UNKNOWN_CODE])
-    return table.astype(np.int8)[codes]
+    return table.astype(np.int8)
 
 
 def as_numbers(column: Any) -> np.ndarray:

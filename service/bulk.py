@@ -106,7 +106,7 @@ def score_piece(
     # dtype=object: pandas would infer "str" and turn None into NaN
     people["name_masked"] = pd.Series(names, dtype=object)
     people["id_masked"] = pd.Series(numbers, dtype=object)
-    facts = fact_table(read.table, ruleset).reset_index(drop=True)
+    facts = fact_table(read.table, ruleset, read.coded).reset_index(drop=True)
     assessed = assess_table(ruleset, facts, people["assessment_date"].to_numpy(), model=model)
     return ScoredPiece(
         first, read.rows_in, people, facts, assessed, read.rejected, read.ignored_columns

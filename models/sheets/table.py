@@ -57,6 +57,10 @@ class TableRead:
     table: pd.DataFrame  # accepted rows, in sheet order
     rejected: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # {field: (codes, distinct)} where ``distinct[codes]`` is the table's column (codes -1:
+    # the last slot, None): what each distinct text was read as, for rules.fact_table to
+    # encode once per distinct value; empty when rows were read one by one
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @cache
@@ -104,6 +108,7 @@ class _Column:
     def __init__(self, values, filled, refused, number, length, codes=None):
         self._codes = codes
         self._parts = (filled, refused, number, length)
+        self.distinct = values  # each distinct text's contract value (codes: into it)
         self.values = values if codes is None else values[codes]  # contract values
 
     def _spread(self, k: int) -> np.ndarray:
@@ -168,9 +173,16 @@ def read_table(
         Problem(int(r) + start, "", BLANK_ROW) for r in np.flatnonzero(blank)
     ]
     more = _per_row(np.flatnonzero(slow), positions, frame, problems, progress, start)
-    if len(more):
+    if len(more):  # the rows read one by one join in sheet order
         table = pd.concat([table, more], ignore_index=True)
-    result.table = table.sort_values("row", kind="stable").reset_index(drop=True)
+        table = table.sort_values("row", kind="stable").reset_index(drop=True)
+    elif everyone:  # the table's columns are the columns' own values: codes say them
+        result.coded = {
+            name: (c._codes, c.distinct)
+            for name, c in columns.items()
+            if c._codes is not None and typed[name] is c.values
+        }
+    result.table = table
     result.rejected = sorted(problems, key=lambda p: p.row)
     return result
 
