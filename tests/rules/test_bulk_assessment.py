@@ -35,6 +35,23 @@ def test_fact_table_equals_build_fact(sheet, ruleset):
             assert ((values == -1) if values.dtype == np.int8 else np.isnan(values)).all()
 
 
+def test_facts_from_codes_equal_facts_from_values(ruleset):
+    """``TableRead.coded`` (each column as codes into its distinct values) gives the very
+    facts the column values give, in one parameter period and across two (rows dated
+    before and after 2026-01-01 take the rows apart)."""
+    sheet = as_sheet(with_identities(population(3000, seed=11), seed=11)).drop(columns="age")
+    sheet.loc[sheet.index % 3 == 0, "assessment_date"] = "2025-12-20"  # ages follow the ids
+    born_later = {p.row - 2 for p in read_table(sheet).rejected}  # born after 2025-12-20
+    sheet = sheet.drop(index=sorted(born_later)).reset_index(drop=True)
+    for part in (sheet[sheet["assessment_date"] != "2025-12-20"], sheet):
+        read = read_table(part.reset_index(drop=True))
+        assert len(read.coded) > 40 and not read.rejected  # every row read column-wise
+        days = {str(d) for d in read.table["assessment_date"]}
+        with_codes = fact_table(read.table, ruleset, read.coded)
+        pd.testing.assert_frame_equal(with_codes, fact_table(read.table, ruleset))
+        assert len(days) == (2 if part is sheet else 1)
+
+
 def test_assess_table_equals_one_by_one(sheet, assessor):
     """The column-wise assembler against durable_rules and the per-person assembly."""
     persons = [r.person for r in read_rows(sheet).records]
