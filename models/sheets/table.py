@@ -253,14 +253,21 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
             return _text_column(name, cells)
         encoded = pc.dictionary_encode(cells)
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+        plain = _plain_numbers(encoded.dictionary) if KINDS.get(name) is float else None
         uniques = encoded.dictionary.to_pylist()
     else:
         codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
         codes = codes.astype(np.int32)
+        plain = None
     k = len(uniques) + 1  # the last slot: empty cells (NaN / None: code -1)
     values = np.full(k, None, dtype=object)
     filled, refused = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
     number, length = np.full(k, np.nan), np.zeros(k, dtype=np.int64)
+    if plain is not None:  # plain decimals: read by Arrow, as float() reads them
+        known, floats = plain
+        at = np.flatnonzero(known)
+        values[at], number[at], filled[at] = floats[at].tolist(), floats[at], True
+        uniques = [None if sure else text for text, sure in zip(uniques, known, strict=True)]
     as_date = KINDS.get(name) is date
     texts = [_text(cell) for cell in uniques]
     if name in _AS_TEXT:  # parse_cell returns the text itself: no call per distinct value
@@ -281,11 +288,26 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
         if as_date:
             value = date.fromisoformat(value)
         values[j] = value
-        if isinstance(value, int | float):  # bool too: a constraint never applies to one
+        if isinstance(value, float) and value != value:  # "nan": float() takes it, the
+            refused[j] = True  # models' bounds do not; the per-row path says what they say
+        elif isinstance(value, int | float):  # bool too: a constraint never applies to one
             number[j] = float(value)
         elif isinstance(value, str):
             length[j] = len(value)
     return _Column(values, filled, refused, number, length, codes)
+
+
+_PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"  # what float() and Arrow's cast read alike
+
+
+def _plain_numbers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which texts are plain decimals (ASCII digits, an optional point and sign, no space,
+    nothing for ``_number`` to clean), and their float64 values (Arrow's cast rounds as
+    Python's float(): correctly). A number column's texts are nearly all distinct
+    (incomes): parsed here, not one parse_cell call each."""
+    known = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_NUMBER), False)
+    floats = pc.cast(pc.if_else(known, texts, "0"), pa.float64())
+    return known.to_numpy(zero_copy_only=False), floats.to_numpy(zero_copy_only=False)
 
 
 def _checks(typed: dict[str, np.ndarray], columns: dict, n: int, today: date) -> np.ndarray:
@@ -350,7 +372,7 @@ def _identity(typed: dict[str, np.ndarray], today: date) -> np.ndarray:
     n = len(typed["category"])
     slow = np.zeros(n, dtype=bool)
     numbers = typed["id_number"]
-    given = np.fromiter((isinstance(v, str) for v in numbers), dtype=bool, count=n)
+    given = pd.notna(numbers)  # text or None (read_table's id_number column)
     id_ymd = np.full(n, -1, dtype=np.int64)
     id_sex = np.full(n, None, dtype=object)
     rows = np.flatnonzero(given)
@@ -383,7 +405,7 @@ def _identity(typed: dict[str, np.ndarray], today: date) -> np.ndarray:
     slow |= born & (birth_ymd > when_ymd)
     derived = when_ymd // 10000 - birth_ymd // 10000 - (when_ymd % 10000 < birth_ymd % 10000)
     age = typed["age"]
-    given_age = np.array([np.nan if v is None else v for v in age], dtype=float)
+    given_age = age.astype(float)  # None: NaN
     slow |= born & ~np.isnan(given_age) & (given_age != derived)
     slow |= born & (derived > MAX_AGE)
     typed["assessment_date"] = _dates(when_ymd)
