@@ -31,7 +31,7 @@ import pandas as pd
 
 from models.quality import Quality, check_quality, split_duplicates
 from models.sheets.rows import BLANK_ROW, Problem, column_label, merge_blank_runs
-from rules.adapter import release_free_memory
+from rules.adapter import collecting_less, release_free_memory
 from rules.assess_bulk import Assessed, Pattern
 from rules.facts import category_ages
 from service.bulk import MASKED, PEOPLE_COLUMNS, ScoredPiece, score_piece
@@ -279,8 +279,13 @@ def run_review(
     sheet order; see the module. ``batches``: frames or Arrow batches of text cells."""
     if not PERIOD.match(period):
         raise ValueError(f"period {period!r} must look like 2026Q4")
-    sinks = list(sinks)
-    summary = ReviewSummary(township, village, period)
+    with collecting_less():  # a batch makes many objects and no cycles
+        return _run(
+            batches, assessor, ReviewSummary(township, village, period), list(sinks), progress
+        )
+
+
+def _run(batches, assessor, summary: "ReviewSummary", sinks: list, progress) -> "ReviewSummary":
     duplicates, patterns = Duplicates(), Patterns()
     bounds = category_ages(assessor.ruleset.values)
     held: list[Problem] = []  # a run of blank rows that may go on in the next piece

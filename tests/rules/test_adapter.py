@@ -275,3 +275,35 @@ def test_malloc_is_tuned_to_keep_the_engine_buffer_mapped():
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")
     assert adapter.MALLOC_TUNED is True
+
+
+def test_collecting_less_raises_the_threshold_and_gives_it_back():
+    import gc
+    import threading
+
+    from rules.adapter import BULK_GC_THRESHOLD, collecting_less
+
+    before = gc.get_threshold()
+    inside = []
+    with collecting_less():
+        inside.append(gc.get_threshold())
+        worker = threading.Thread(target=lambda: inside.append(_nested(collecting_less)))
+        worker.start()
+        worker.join()
+        inside.append(gc.get_threshold())  # the other job ended: still raised for this one
+    assert inside[0][0] == max(BULK_GC_THRESHOLD, before[0]) and inside[0][1:] == before[1:]
+    assert inside[1] == inside[2] == inside[0]
+    assert gc.get_threshold() == before
+    try:
+        with collecting_less():
+            raise RuntimeError("a failed review")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
+
+
+def _nested(context):
+    import gc
+
+    with context():
+        return gc.get_threshold()
