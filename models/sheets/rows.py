@@ -53,8 +53,13 @@ class Problem:
     rows: int = 1
 
     def __post_init__(self):
-        self.reason = _cut(masked_text(self.reason))
+        self.reason = _shown(self.reason)
         self.column = _cut(self.column)
+
+
+@lru_cache(maxsize=4096)  # a review's problems repeat their reasons (data gaps: one each)
+def _shown(reason: str) -> str:
+    return _cut(masked_text(reason))
 
 
 def _cut(text: str) -> str:

@@ -77,3 +77,18 @@ def test_pieces_number_rows_from_where_they_start():
 @pytest.mark.parametrize("name", sorted(_AS_TEXT))
 def test_free_text_fields_are_their_text(name):
     assert parse_cell(name, "王小明 12") == "王小明 12"
+
+
+def test_real_dates_are_the_calendars():
+    """``_real_dates`` (arithmetic) against pandas parsing the same yyyymmdd texts, leap
+    days included; years outside 1678-2261 go the per-row way."""
+    import numpy as np
+
+    from models.sheets.table import _real_dates
+
+    rng = np.random.default_rng(5)
+    edges = [20000229, 19000229, 20240229, 20230229, 19991231, 20000001, 20001300, 20000431]
+    ymd = np.concatenate([rng.integers(16780101, 22611232, 200_000), edges])
+    parsed = pd.to_datetime(pd.Series(ymd.astype(str)), format="%Y%m%d", errors="coerce")
+    assert (_real_dates(ymd) == parsed.notna().to_numpy()).all()
+    assert not _real_dates(np.array([16771231, 22620101, 10000101])).any()
