@@ -426,7 +426,8 @@ def _real_dates(ymd: np.ndarray) -> np.ndarray:
     year, month, day = ymd // 10000, ymd // 100 % 100, ymd % 100
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     days = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
-    return (year >= 1678) & (year <= 2261) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+    in_range = (year >= 1678) & (year <= 2261) & (month >= 1) & (month <= 12)
+    return in_range & (day >= 1) & (day <= days)
 
 
 def _dates(ymd: np.ndarray) -> np.ndarray:
