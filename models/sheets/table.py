@@ -49,6 +49,9 @@ from models.sheets.rows import (
 _ID = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only (\d takes full-width ones too)
 # Fields whose parse_cell is the text itself (free text: names, places, ids of the caller)
 _AS_TEXT = frozenset({"name", "person_id", "township", "village"})
+# Those nearly all distinct, read cell by cell in Arrow (``_text_column``); a sheet's
+# places repeat (a county's file has a few hundred villages): read once per distinct text
+_ALL_DISTINCT = frozenset({"name", "person_id", "id_number"})
 
 
 @dataclass
@@ -249,12 +252,18 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
     if isinstance(cells, pa.Array):
-        if name in _AS_TEXT or name == "id_number":
+        if name in _ALL_DISTINCT:
             return _text_column(name, cells)
         encoded = pc.dictionary_encode(cells)
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
         plain = _plain_numbers(encoded.dictionary) if KINDS.get(name) is float else None
-        uniques = encoded.dictionary.to_pylist()
+        if plain is None:
+            uniques = encoded.dictionary.to_pylist()
+        else:  # the plain decimals need no text in Python
+            rest = np.flatnonzero(~plain[0])
+            uniques = [None] * len(encoded.dictionary)
+            for j, text in zip(rest, encoded.dictionary.take(rest).to_pylist(), strict=True):
+                uniques[j] = text
     else:
         codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
         codes = codes.astype(np.int32)
@@ -267,16 +276,15 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
         known, floats = plain
         at = np.flatnonzero(known)
         values[at], number[at], filled[at] = floats[at].tolist(), floats[at], True
-        uniques = [None if sure else text for text, sure in zip(uniques, known, strict=True)]
     as_date = KINDS.get(name) is date
-    texts = [_text(cell) for cell in uniques]
+    texts = [(j, _text(cell)) for j, cell in enumerate(uniques) if cell is not None]
     if name in _AS_TEXT:  # parse_cell returns the text itself: no call per distinct value
-        for j, text in enumerate(texts):
+        for j, text in texts:
             if text:
                 filled[j], values[j], length[j] = True, text, len(text)
         return _Column(values, filled, refused, number, length, codes)
     parse = _id_text if name == "id_number" else partial(parse_cell, name)  # ids: all distinct
-    for j, text in enumerate(texts):
+    for j, text in texts:
         if not text:
             continue
         filled[j] = True
