@@ -262,8 +262,9 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
         else:  # the plain decimals need no text in Python
             rest = np.flatnonzero(~plain[0])
             uniques = [None] * len(encoded.dictionary)
-            for j, text in zip(rest, encoded.dictionary.take(rest).to_pylist(), strict=True):
-                uniques[j] = text
+            texts_left = encoded.dictionary.take(rest).to_pylist()
+            for at, text in zip(rest.tolist(), texts_left, strict=True):
+                uniques[at] = text
     else:
         codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=True)
         codes = codes.astype(np.int32)
