@@ -275,8 +275,8 @@ def _column(name: str, cells: np.ndarray | pa.Array) -> _Column:
     number, length = np.full(k, np.nan), np.zeros(k, dtype=np.int64)
     if plain is not None:  # plain decimals: read by Arrow, as float() reads them
         known, floats = plain
-        at = np.flatnonzero(known)
-        values[at], number[at], filled[at] = floats[at].tolist(), floats[at], True
+        sure = np.flatnonzero(known)
+        values[sure], number[sure], filled[sure] = floats[sure].tolist(), floats[sure], True
     as_date = KINDS.get(name) is date
     texts = [(j, _text(cell)) for j, cell in enumerate(uniques) if cell is not None]
     if name in _AS_TEXT:  # parse_cell returns the text itself: no call per distinct value
