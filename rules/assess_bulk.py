@@ -69,6 +69,11 @@ class Assessed:
     def score(self) -> np.ndarray:
         return np.array([p.score for p in self.patterns], dtype=np.int64)[self.pattern]
 
+    def level_texts(self) -> np.ndarray:
+        """Each person's level as text ("critical", …; object), made once per level."""
+        codes, uniques = pd.factorize(self.level, use_na_sentinel=True)
+        return np.array([str(level) for level in uniques] + [None], dtype=object)[codes]
+
 
 def assess_table(
     ruleset: RuleSet,

@@ -133,7 +133,7 @@ def results_frame(piece: ScoredPiece) -> pd.DataFrame:
         )
     frame = pd.DataFrame({c: people[c].to_numpy() for c in RESULT_COLUMNS[:9]}, dtype=object)
     frame["row"] = people["row"].to_numpy(dtype=np.int64)
-    frame["risk_level"] = np.array([str(level) for level in assessed.level], dtype=object)
+    frame["risk_level"] = assessed.level_texts()
     frame["score"] = assessed.score() if len(people) else np.array([], dtype=np.int64)
     for k, name in enumerate(("rule_ids", "actions", "interventions", "data_gaps")):
         column = np.array([j[k] for j in json] + [None], dtype=object)

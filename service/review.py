@@ -73,7 +73,7 @@ class ReviewResult:
     def levels(self) -> np.ndarray:
         """Each scored person's level, as text (worked out once: counts, store and reports
         all read it)."""
-        return np.array([str(level) for level in self.assessed.level], dtype=object)
+        return self.assessed.level_texts()
 
     def assessment(self, i: int) -> dict[str, Any]:
         """What the review keeps of the i-th scored person (an Assessment's review fields)."""
@@ -341,7 +341,7 @@ def _piece(scored: ScoredPiece, rejected, duplicates: Duplicates, patterns, boun
             strict=True,
         )
     )
-    levels = np.array([str(level) for level in assessed.level], dtype=object)
+    levels = assessed.level_texts()
     return ReviewPiece(
         scored.first,
         scored.rows_in,
