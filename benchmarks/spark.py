@@ -4,9 +4,10 @@ For each size (default 1,000,000 and 5,000,000 rows of fixtures.population with 
 and valid identity numbers, English headers, made in a child process as
 benchmarks/review.py makes them) it times:
 
-- ``pieces``: the single-machine bulk path on this branch: ``sheet_chunks`` ->
-  ``service.bulk.score_piece`` -> ``results_frame`` -> one Parquet file, duplicates by
-  ``models.quality.split_duplicates`` at the end (what the streaming review builds on);
+- ``streamed``: the single-machine streaming review (``service.reviewing.review_file``
+  on ``sheet_batches``: Arrow batches scored by ``service.bulk.score_piece``,
+  duplicates taken out as they come, results to one Parquet file; no store, as Spark
+  writes none);
 - ``review()``: ``service.review.review`` as ``liushou review`` runs it (1,000,000 rows
   only: it holds the whole sheet, and the sheet limit is 1,048,576 rows);
 - ``spark``: ``service.spark.review.run_review`` on ``local[2]`` (session start-up
@@ -38,12 +39,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from fixtures.population import population, with_identities
-from models.quality import split_duplicates
-from models.sheets.files import SheetLimits, sheet_chunks
+from models.sheets.files import SheetLimits, sheet_batches, sheet_chunks
 from rules.assess import Assessor
-from service.bulk import RESULT_COLUMNS, results_frame, score_piece
+from service.bulk import RESULT_COLUMNS
 from service.review import review
-from service.store import person_keys
+from service.reviewing import review_file
 
 SECRET = b"bench"
 BLOCK = 1_000_000  # rows generated at a time (seed = block number)
@@ -69,42 +69,35 @@ def generated(rows: int) -> Path:
     return path
 
 
-def pieces(path: Path, assessor, out: Path) -> dict:
-    """The single-machine bulk path: score_piece per chunk, results to one Parquet file."""
-    writer, first, rejected, keys, rows = None, 0, 0, [], []
+def streamed(path: Path, assessor, out: Path) -> dict:
+    """The single-machine streaming review (``service.reviewing.review_file``, as
+    ``liushou review --out-parquet`` runs it without a store: Spark writes none either):
+    Arrow batches, scored, duplicates taken out, results to one Parquet file."""
+    done = review_file(
+        sheet_batches(path, path.name, limits=UNLIMITED),
+        assessor,
+        township="寿春镇",
+        village="城东村",
+        period="2026Q4",
+        out_parquet=out,
+    )
+    counts = done.summary.counts()
+    return {"rows_in": counts["rows_in"], "rejected": counts["rejected"]}
+
+
+def workload(results: Path) -> Counter:
+    """Person-actions per (department, deadline) in a results file (not timed)."""
     work: Counter = Counter()
-    for cells in sheet_chunks(path, path.name, limits=UNLIMITED):
-        piece = score_piece(cells, assessor.ruleset, assessor.model, first=first)
-        first += piece.rows_in
-        rejected += sum(p.rows for p in piece.rejected)
-        frame = results_frame(piece)
-        frame["person_key"] = person_keys(SECRET, piece.people["id_number"])
-        keys += frame["person_key"].tolist()
-        rows.append(frame["row"].to_numpy())
-        counts = np.bincount(piece.assessed.pattern, minlength=len(piece.assessed.patterns))
-        for k, pattern in enumerate(piece.assessed.patterns):
-            for action in pattern.interventions:
-                work[(action["department"], action["deadline_hours"])] += int(counts[k])
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if writer is None:
-            writer = pq.ParquetWriter(out, table.schema)
-        writer.write_table(table)
-    writer.close()
-    table = pd.DataFrame({"row": np.concatenate(rows), "id_number": keys}, dtype=object)
-    table["id_number"] = table["id_number"].where(table["id_number"].notna(), None)
-    _, duplicates = split_duplicates(table)
-    return {
-        "rows_in": first,
-        "rejected": rejected + len(duplicates),
-        "work": work,
-        "duplicates": [p.row for p in duplicates],
-    }
+    for batch in pq.ParquetFile(results).iter_batches(columns=["interventions"]):
+        for text, n in Counter(batch.column(0).to_pylist()).items():
+            for action in orjson.loads(text):
+                work[(action["department"], action["deadline_hours"])] += n
+    return work
 
 
 def check(local: dict, local_file: Path, summary: dict, spark_out: Path, sample: int) -> list:
     """What differs between the two runs (empty: equal)."""
     problems = []
-    dup = set(local["duplicates"])
     ours = ds.dataset(local_file)
     theirs = ds.dataset(
         str(spark_out / "results"),
@@ -114,7 +107,6 @@ def check(local: dict, local_file: Path, summary: dict, spark_out: Path, sample:
         ),
     )
     levels = ours.to_table(columns=["row", "risk_level", "township", "village"]).to_pandas()
-    levels = levels[~levels["row"].isin(dup)]
     counted = levels["risk_level"].value_counts()
     for name in ("critical", "high", "medium", "low"):
         if int(counted.get(name, 0)) != summary["counts"][name]:
@@ -124,12 +116,7 @@ def check(local: dict, local_file: Path, summary: dict, spark_out: Path, sample:
     for name, value in expected.items():
         if summary["counts"][name] != value:
             problems.append(f"{name}: {value} here, {summary['counts'][name]} on Spark")
-    work = Counter(local["work"])
-    if dup:
-        gone = ours.to_table(filter=ds.field("row").isin(sorted(dup))).to_pandas()
-        for text in gone["interventions"]:
-            for action in orjson.loads(text):
-                work[(action["department"], action["deadline_hours"])] -= 1
+    work = workload(local_file)
     spark_work = {
         (w["department"], w["deadline_hours"]): w["person_actions"] for w in summary["workload"]
     }
@@ -148,7 +135,7 @@ def check(local: dict, local_file: Path, summary: dict, spark_out: Path, sample:
     other = theirs.to_table(filter=ds.field("row").isin(chosen)).to_pandas()
     mine = mine.sort_values("row").reset_index(drop=True)
     other = other.sort_values("row").reset_index(drop=True)
-    for column in [*RESULT_COLUMNS, "person_key"]:
+    for column in RESULT_COLUMNS:
         a, b = mine[column].astype(object), other[column].astype(object)
         same = (a == b) | (a.isna() & b.isna())
         if len(a) != len(b) or not same.all():
@@ -178,7 +165,7 @@ def main() -> None:
         where = Path(tempfile.mkdtemp())
         size = path.stat().st_size / 2**20
         t = time.perf_counter()
-        local = pieces(path, assessor, where / "local.parquet")
+        local = streamed(path, assessor, where / "local.parquet")
         local_s = time.perf_counter() - t
         whole_s = None
         if rows <= 1_048_576:
@@ -200,13 +187,13 @@ def main() -> None:
         verdict = "equal" if not problems else "DIFFER: " + "; ".join(problems)
         lines.append((rows, size, local_s, whole_s, spark_s, verdict))
         print(
-            f"{rows:>10,} rows ({size:,.0f} MB CSV): pieces {local_s:7.1f} s, "
+            f"{rows:>10,} rows ({size:,.0f} MB CSV): streamed review {local_s:7.1f} s, "
             + (
                 f"review() {whole_s:7.1f} s, "
                 if whole_s
                 else "review() n/a (over the sheet limit), "
             )
-            + f"Spark {spark_s:7.1f} s; Spark/pieces {spark_s / local_s:.2f}x"
+            + f"Spark {spark_s:7.1f} s; Spark/streamed {spark_s / local_s:.2f}x"
             + (f", Spark/review() {spark_s / whole_s:.2f}x" if whole_s else "")
             + f"; results {verdict} (aggregates, {args.sample:,}-person sample)",
             flush=True,
@@ -216,7 +203,7 @@ def main() -> None:
     if len(lines) > 1:
         (r0, _, l0, _, s0, _), (r1, _, l1, _, s1, _) = lines[0], lines[-1]
         print(
-            f"from {r0:,} to {r1:,} rows ({r1 / r0:.0f}x): pieces {l1 / l0:.2f}x the time, "
+            f"from {r0:,} to {r1:,} rows ({r1 / r0:.0f}x): streamed {l1 / l0:.2f}x the time, "
             f"Spark {s1 / s0:.2f}x"
         )
     spark.stop()
