@@ -8,7 +8,7 @@ numbers: more person-actions than the limit), compares them with a previous quar
 made from them (models.changes.compare: a tenth not there before, a few more gone, the
 others' levels drawn anew), takes ``--problems`` of benchmarks/reasons.py's data problems
 (each quoting its own cell: few repeat, the translation's worst case), then times, in the
-same run, best of ``--repeat``:
+same run, best of ``--repeat`` (the two writers taking turns):
 
 - the rows (service.report_xlsx.report_sheets: the summary, the changes' rows, the data
   problems in Chinese), which both writers are given;
@@ -17,8 +17,10 @@ same run, best of ``--repeat``:
 - rustpy-xlsxwriter writing the same rows (service.report_xlsx.write_sheets);
 - the whole report each way (the rows, then the writing), as ``write_report`` does.
 
-Then both files are read back with openpyxl and every cell compared: the same value,
-and the same kind (text, number, empty); the run stops if one differs.
+Each writer also writes once in a forked child (before the timings), which says how far
+writing raised its peak RSS. Then both files are read back with openpyxl and every cell
+compared: the same value, and the same kind (text, number, empty); the run stops if one
+differs.
 
     python benchmarks/report.py [--people 40000] [--problems 20000] [--no-changes] [--repeat 3]
 """
@@ -26,6 +28,9 @@ and the same kind (text, number, empty); the run stops if one differs.
 import argparse
 import hashlib
 import io
+import multiprocessing
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -92,20 +97,41 @@ def old_writer(sheets, out) -> None:
     book.close()
 
 
-def best(work, repeat: int) -> tuple[float, object]:
-    times, out = [], None
+def best(works, repeat: int) -> list[tuple[float, object]]:
+    """Each work's best time and its last result, the works taking turns (the machine's
+    load changes during a run: each sees the same)."""
+    times: list[list[float]] = [[] for _ in works]
+    out: list[object] = [None] * len(works)
     for _ in range(repeat):
-        explain.explain.cache_clear()  # each run translates the problems afresh
-        start = time.perf_counter()
-        out = work()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+        for i, work in enumerate(works):
+            explain.explain.cache_clear()  # each run translates the problems afresh
+            start = time.perf_counter()
+            out[i] = work()
+            times[i].append(time.perf_counter() - start)
+    return [(min(t), o) for t, o in zip(times, out, strict=True)]
 
 
 def written(writer, sheets) -> bytes:
     buffer = io.BytesIO()
     writer(sheets, buffer)
     return buffer.getvalue()
+
+
+def grown(writer, sheets, out) -> None:
+    """In a forked child: how far writing raises the process's peak RSS (MB) above what
+    it holds before (the rows, inherited)."""
+    start = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    writer(sheets, io.BytesIO())
+    out.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - start / 2**20)
+
+
+def peak(writer, sheets) -> float:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=grown, args=(writer, sheets, send))
+    child.start()
+    got = receive.recv()
+    child.join()
+    return got
 
 
 def kind(value) -> str:
@@ -138,12 +164,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     data = county(args.people, args.problems, not args.no_changes)
-    rows_time, sheets = best(lambda: report_xlsx.report_sheets(data), args.repeat)
+    [(rows_time, sheets)] = best([lambda: report_xlsx.report_sheets(data)], args.repeat)
     sizes = {title: len(rows) for title, _, rows in sheets}
-    old_time, old = best(lambda: written(old_writer, sheets), args.repeat)
-    new_time, new = best(lambda: written(report_xlsx.write_sheets, sheets), args.repeat)
-    old_whole, _ = best(lambda: written(old_writer, report_xlsx.report_sheets(data)), args.repeat)
-    new_whole, _ = best(lambda: report_xlsx.write_report(data, io.BytesIO()), args.repeat)
+    # before the timings, whose freed memory the children would reuse
+    old_peak, new_peak = peak(old_writer, sheets), peak(report_xlsx.write_sheets, sheets)
+    (old_time, old), (new_time, new) = best(
+        [lambda: written(old_writer, sheets), lambda: written(report_xlsx.write_sheets, sheets)],
+        args.repeat,
+    )
+    (old_whole, _), (new_whole, _) = best(
+        [
+            lambda: written(old_writer, report_xlsx.report_sheets(data)),
+            lambda: report_xlsx.write_report(data, io.BytesIO()),
+        ],
+        args.repeat,
+    )
     cells = same_cells(old, new)
     print(
         f"XLSX report of {args.people:,} people ({data.actions_total:,} person-actions), "
@@ -159,6 +194,10 @@ def main() -> None:
     print(
         f"  whole report: rustpy-xlsxwriter       {new_whole:6.2f} s   {new_whole / old_whole:.2f}"
         f"   ({old_whole / new_whole:.1f}x faster)"
+    )
+    print(
+        f"  peak RSS while writing: xlsxwriter +{old_peak:.0f} MB, "
+        f"rustpy-xlsxwriter +{new_peak:.0f} MB"
     )
     print(f"  read back with openpyxl: {cells:,} cells, each the same in both files")
 
