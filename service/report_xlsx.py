@@ -41,11 +41,11 @@ def write_sheets(sheets: list[tuple[str, list[str], list]], path_or_buffer) -> N
     """Each sheet with a bold header row. rustpy-xlsxwriter (bindings to Rust's
     rust_xlsxwriter) writes the cells, 8-13x faster than xlsxwriter's per-cell Python did
     (benchmarks/report.py); it reads the rows as records, made one at a time, and streams
-    them, so memory stays bounded (the lists are cut). Every text is written as text: identifiers never
-    become links and a cell reading ``=HYPERLINK(…)`` never becomes a live formula (only
-    its ``url_columns`` and ``formula_columns``, not used here, make either); numbers stay
-    numbers (written as Excel's doubles: openpyxl reads 3 back as 3.0); an empty text or
-    None leaves the cell empty."""
+    them, so memory stays bounded (the lists are cut). Every text is written as text:
+    identifiers never become links and a cell reading ``=HYPERLINK(…)`` never becomes a live
+    formula (only its ``url_columns`` and ``formula_columns``, not used here, make either);
+    numbers stay numbers (written as Excel's doubles: openpyxl reads 3 back as 3.0); an
+    empty text or None leaves the cell empty."""
     rustpy_xlsxwriter.write_worksheets(
         [(title, _records(headers, rows)) for title, headers, rows in sheets],
         path_or_buffer,
