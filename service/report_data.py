@@ -23,7 +23,7 @@ from service.store import (
     visible_review,
 )
 
-# Rows a report lists (xlsxwriter writes ~200,000 cells/s here; a village is far below)
+# Rows a report lists (a fixed cost once full: benchmarks/report.py; a village is far below)
 ACTION_LIMIT = 50_000  # action-list rows (most urgent first)
 CHANGE_LIMIT = 20_000  # rows per kind of change
 PROBLEM_LIMIT = 20_000  # data-problem rows

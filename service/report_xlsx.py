@@ -1,11 +1,13 @@
-"""The review report as XLSX (xlsxwriter): summary, action list by urgency, changes, problems.
+"""The review report as XLSX (rustpy-xlsxwriter): summary, action list by urgency, changes,
+problems.
 
 Data problems are in Chinese (models.sheets.explain: the same words as the pages); the
 API's /problems keeps each reason's English."""
 
-from os import PathLike
+from collections.abc import Iterator
 
-import xlsxwriter
+import pyarrow as pa
+import rustpy_xlsxwriter
 
 from models.sheets.explain import explained_row, kind_zh
 from service.report_data import CHANGE_LIMIT, LEVEL_ZH, PROBLEM_LIMIT, ReportData
@@ -20,26 +22,44 @@ CHANGE_ZH = {
 
 
 def write_report(data: ReportData, path_or_buffer) -> None:
-    """Write the four sheets, to a file or into a buffer. The lists are cut at the
-    report_data limits, so memory stays bounded without constant_memory mode (which
-    writes a third slower); every text is written as text: identifiers never become
-    links, and a cell reading ``=HYPERLINK(…)`` never becomes a live formula."""
-    options = {"strings_to_urls": False, "strings_to_formulas": False}
-    if not isinstance(path_or_buffer, str | PathLike):
-        options["in_memory"] = True
-    book = xlsxwriter.Workbook(path_or_buffer, options)
-    bold = book.add_format({"bold": True})
-    for title, headers, rows in (
+    """Write the four sheets, to a path or into a binary buffer."""
+    write_sheets(report_sheets(data), path_or_buffer)
+
+
+def report_sheets(data: ReportData) -> list[tuple[str, list[str], list]]:
+    """(title, headers, rows) of each sheet, in order; the lists cut at the report_data
+    limits."""
+    return [
         ("summary", ["项目 (item)", "值 (value)"], _summary(data)),
         ("actions", ACTION_HEADERS, data.actions),
         ("changes", CHANGE_HEADERS, _changes(data)),
         ("data problems", PROBLEM_HEADERS, problem_rows(data.problems[:PROBLEM_LIMIT])),
-    ):
-        sheet = book.add_worksheet(title)
-        sheet.write_row(0, 0, headers, bold)
-        for number, row in enumerate(rows, start=1):
-            sheet.write_row(number, 0, list(row))
-    book.close()
+    ]
+
+
+def write_sheets(sheets: list[tuple[str, list[str], list]], path_or_buffer) -> None:
+    """Each sheet with a bold header row. rustpy-xlsxwriter (bindings to Rust's
+    rust_xlsxwriter) writes the cells, 8-13x faster than xlsxwriter's per-cell Python did
+    (benchmarks/report.py); it reads the rows as records, made one at a time, and streams
+    them, so memory stays bounded (the lists are cut). Every text is written as text:
+    identifiers never become links and a cell reading ``=HYPERLINK(…)`` never becomes a live
+    formula (only its ``url_columns`` and ``formula_columns``, not used here, make either);
+    numbers stay numbers (written as Excel's doubles: openpyxl reads 3 back as 3.0); an
+    empty text or None leaves the cell empty."""
+    rustpy_xlsxwriter.write_worksheets(
+        [(title, _records(headers, rows)) for title, headers, rows in sheets],
+        path_or_buffer,
+        bold_headers=True,
+    )
+
+
+def _records(headers: list[str], rows: list) -> Iterator[dict] | pa.Table:
+    """A sheet's rows as the records rustpy-xlsxwriter reads (their keys are the header
+    row); a sheet without rows as a table with no rows, whose columns still name the
+    headers (an empty list of records would leave the sheet without its header)."""
+    if not rows:
+        return pa.table({h: pa.array([], pa.string()) for h in headers})
+    return (dict(zip(headers, row, strict=True)) for row in rows)
 
 
 def _summary(data: ReportData) -> list[list]:
