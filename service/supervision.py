@@ -23,6 +23,7 @@ from models.review_tables import Review
 from models.task_tables import ACTIVE
 from service import tasks as tk
 from service.report_html import STYLE, bar_chart
+from service.tasks_xlsx import TEXT_ONLY
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 CLASSES = [name for _, name in tk.DEADLINE_CLASSES] + ["longer"]
@@ -149,7 +150,7 @@ def _rows(report: dict, by: str) -> tuple[list[str], list[list]]:
 
 def write_supervision_xlsx(report: dict) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **TEXT_ONLY})
     bold = book.add_format({"bold": True})
     flagged = report["villages_with_overdue_critical"]
     village_rows = [

@@ -45,6 +45,12 @@ HEADERS = [f"{zh} ({name})" for name, zh in COLUMNS]
 EDITABLE = {"id", "version", "status", "note"}
 
 
+# xlsxwriter's options for sheets of what people typed: a text is a text. Its defaults
+# make a text that starts with "=" a live formula and a URL-like text a link (a
+# village's own id reading =HYPERLINK(…) would run in the department's Excel).
+TEXT_ONLY = {"strings_to_urls": False, "strings_to_formulas": False}
+
+
 class TaskSheetError(SheetError):
     """The upload is not a tasks sheet (unreadable, wrong columns, too many rows)."""
 
@@ -52,7 +58,7 @@ class TaskSheetError(SheetError):
 def write_tasks(items, out) -> int:
     """Write the tasks (dicts from service.tasks) to ``out`` (a path or a buffer); the
     status column has a dropdown of the statuses a person may set. Returns the count."""
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **TEXT_ONLY})
     sheet = book.add_worksheet(SHEET)
     bold = book.add_format({"bold": True})
     sheet.write_row(0, 0, HEADERS, bold)
