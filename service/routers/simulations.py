@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body
 
 from service.access import requires
 from service.deps import AssessorDep, SessionDep, SettingsDep
-from service.problems import ProblemError
+from service.problems import ProblemError, _documented
 from service.responses import SimulationOut
 from service.simulations import SimulationRequest, checked, compute, population_of
 from service.strict_json import StrictJSONRoute
@@ -26,6 +26,7 @@ AnalystCaller = Annotated[Any, requires("analyst", "system")]
     response_model=SimulationOut,
     summary="Baseline against proposal (and sweeps) on the vectorized engine",
     response_model_exclude_unset=True,  # a simulation or a sweep: the other's fields absent
+    responses={409: _documented("apply_model asked for and no model is loaded")},
 )
 def create_simulation(
     caller: AnalystCaller,
