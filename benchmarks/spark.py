@@ -14,8 +14,9 @@ benchmarks/review.py makes them) it times:
   apart), writing its Parquet datasets and summary;
 
 then checks the results: every aggregate equal (counts by level, rejected rows,
-workload per department and deadline, levels per village) and, on a random sample of
-persons, every result column equal person by person. Prints the ratios.
+workload per department and deadline, levels per village; with ``review()``, the data
+problems of each kind) and, on a random sample of persons, every result column equal
+person by person. Prints the ratios.
 
     python benchmarks/spark.py [--rows 1000000 5000000] [--master local[2]] [--sample 20000]
 """
@@ -167,10 +168,10 @@ def main() -> None:
         t = time.perf_counter()
         local = streamed(path, assessor, where / "local.parquet")
         local_s = time.perf_counter() - t
-        whole_s = None
+        whole_s = listed = None  # listed: review()'s data problems of every kind, counted
         if rows <= 1_048_576:
             t = time.perf_counter()
-            review(
+            whole = review(
                 sheet_chunks(path, path.name),
                 assessor,
                 township="寿春镇",
@@ -178,12 +179,16 @@ def main() -> None:
                 period="2026Q4",
             )
             whole_s = time.perf_counter() - t
+            listed = {kind: len(items) for kind, items in whole.problem_lists()}
+            del whole
         t = time.perf_counter()
         summary = run_review(
             spark, str(path), str(where / "spark"), assessor, period="2026Q4", secret=SECRET
         )
         spark_s = time.perf_counter() - t
         problems = check(local, where / "local.parquet", summary, where / "spark", args.sample)
+        if listed is not None and summary["problems"] != listed:
+            problems.append(f"problems: {listed} in review(), {summary['problems']} on Spark")
         verdict = "equal" if not problems else "DIFFER: " + "; ".join(problems)
         lines.append((rows, size, local_s, whole_s, spark_s, verdict))
         print(

@@ -44,6 +44,17 @@ def split_duplicates(table: pd.DataFrame) -> tuple[np.ndarray, list[Problem]]:
     return ~later, duplicates
 
 
+def gaps_of(rows: np.ndarray, codes: np.ndarray, patterns: Sequence) -> list[tuple[int, list[str]]]:
+    """The ``gaps`` check_quality takes: (sheet row, fields) of each person whose pattern
+    (``patterns[codes[i]]``, a rules.assess_bulk Pattern; code -1: none) has data gaps, in
+    the order of ``rows``. (service.review._piece builds the same list inline;
+    tests/service/test_spark.py holds the Spark review, which calls this, equal to it.)"""
+    fields = [[g["field"] for g in p.data_gaps] for p in patterns]
+    with_gaps = np.array([bool(f) for f in fields] + [False])
+    chosen = np.flatnonzero(with_gaps[codes]) if len(rows) else np.zeros(0, np.int64)
+    return [(rows[i], fields[codes[i]]) for i in chosen]
+
+
 def check_quality(
     table: pd.DataFrame,
     rejected: Sequence[Problem] = (),

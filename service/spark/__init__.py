@@ -8,7 +8,7 @@ changes) is decided in Spark:
 
 - ``service.spark.sheet``: the file (CSV or Parquet, any path Spark reads) as batches of
   text cells with their sheet row numbers;
-- ``service.spark.review``: results per person and rejected rows as Parquet partitioned by
+- ``service.spark.review``: results per person and data problems as Parquet partitioned by
   township and village, the summary, workload and changes since a previous run;
 - ``service.spark.simulate``: baseline against proposal, as ``evaluation.simulate`` reports;
 - ``service.spark.job``: the entry point for ``spark-submit``.

@@ -5,12 +5,16 @@
 
 Each task scores its Arrow batches with ``service.bulk.score_piece`` (the batch function
 of every bulk path) and emits one row per person (``service.bulk.results_frame``, with
-the keyed hash of the identity number, ``person_key``, as the store keeps it) and one
-per rejected row. Decided in Spark, over the whole file:
+the keyed hash of the identity number, ``person_key``, as the store keeps it), one per
+rejected row, and the data-quality lists (3.4) of ``models.quality.check_quality``:
+invalid identity numbers, ages that contradict the category, safety values missing.
+Decided in Spark, over the whole file:
 
 - duplicates (不重报): the rows of each identity number, bucketed by its key, go through
   ``models.quality.split_duplicates`` (the first row is kept, later rows rejected, with
-  its reason); a village review does the same on its whole sheet;
+  its reason); a village review does the same on its whole sheet. A duplicate row is
+  listed as a rejected row and as a duplicate, and keeps no age or missing-value
+  warning, as in the single-machine review (``service.review.KINDS``);
 - blank rows: a run of them is one problem, as ``models.sheets.rows.merge_blank_runs``;
 - the counts (as ``ReviewResult.counts``), the workload (person-actions per department
   and deadline, from each person's interventions, as ``service.report_data.action_list``
@@ -36,13 +40,17 @@ import pyarrow as pa
 
 from models.changes import KINDS as CHANGE_KINDS
 from models.changes import RANK
-from models.quality import split_duplicates
+from models.quality import check_quality, gaps_of, split_duplicates
 from models.sheets.rows import BLANK_ROW, Problem, merge_blank_runs
+from rules.facts import category_ages
 from service.bulk import RESULT_COLUMNS, results_frame, score_piece
+from service.review import KINDS as PROBLEM_KINDS
 from service.spark.sheet import Source, batches, open_source, place_of
 
 LEVELS = ("critical", "high", "medium", "low")
-PERSON, REJECTED, DUPLICATE = "person", "rejected row", "duplicate"  # problem kinds as the report
+PERSON = "person"
+# the problem kinds, as the single-machine review lists them (service.review.KINDS)
+REJECTED, DUPLICATE, INVALID_ID, AGE_CONFLICT, MISSING_VALUE = PROBLEM_KINDS
 KEY_BUCKET_ROWS = 200_000  # identity keys per duplicate-check group
 
 _TYPES = {
@@ -86,16 +94,22 @@ def read_back(spark, where: str, columns: list[str]):
 
 def score_task(source: Source, shared):
     """The function mapInArrow runs on each partition: its batches scored, one row per
-    person and per rejected row (SCORED_SCHEMA)."""
+    person and per problem (SCORED_SCHEMA): rejected rows, and the data-quality lists
+    ``models.quality.check_quality`` makes of each run, as the single-machine review's
+    ``service.review._piece`` makes them (duplicates are decided afterwards, in Spark)."""
 
     def run(frames):
         from service.store import person_keys
 
         ruleset, model, secret, (town, village) = shared.value
+        bounds = category_ages(ruleset.values)
         for piece in batches(frames, source):
             if piece.problems:
                 yield from _problem_batch(
-                    piece.problems, [town] * len(piece.problems), [village] * len(piece.problems)
+                    REJECTED,
+                    piece.problems,
+                    [town] * len(piece.problems),
+                    [village] * len(piece.problems),
                 )
             for first, cells in piece.runs:
                 scored = score_piece(cells, ruleset, model, first=first)
@@ -105,6 +119,9 @@ def score_task(source: Source, shared):
                 out["workload_key"] = _workload_keys(scored)
                 _fill(out, town, village)
                 yield from _batches(out)
+                rows = out["row"].to_numpy()
+                gaps = gaps_of(rows, scored.assessed.pattern, scored.assessed.patterns)
+                quality = check_quality(scored.people, scored.rejected, (), gaps, bounds)
                 if scored.rejected:
                     at = np.array([p.row for p in scored.rejected]) - first - 2
                     places = pd.DataFrame(
@@ -114,12 +131,31 @@ def score_task(source: Source, shared):
                                 place_of(cells.iloc[at].reset_index(drop=True)),
                                 strict=True,
                             )
-                        )
+                        ),
+                        index=[p.row for p in scored.rejected],
                     )
                     _fill(places, town, village)
-                    yield from _problem_batch(
-                        scored.rejected, places["township"], places["village"]
-                    )
+                    for kind, problems in (
+                        (REJECTED, scored.rejected),
+                        (INVALID_ID, quality.invalid_ids),
+                    ):
+                        if problems:
+                            filed = places.loc[[p.row for p in problems]]
+                            yield from _problem_batch(
+                                kind, problems, filed["township"], filed["village"]
+                            )
+                for kind, problems in (
+                    (AGE_CONFLICT, quality.age_conflicts),
+                    (MISSING_VALUE, quality.missing_values),
+                ):
+                    if problems:  # filed where the person's result is
+                        at = np.searchsorted(rows, [p.row for p in problems])
+                        yield from _problem_batch(
+                            kind,
+                            problems,
+                            out["township"].to_numpy()[at],
+                            out["village"].to_numpy()[at],
+                        )
 
     return run
 
@@ -142,17 +178,17 @@ def _workload_keys(piece) -> np.ndarray:
     return column[piece.assessed.pattern] if piece.scored else np.array([], dtype=object)
 
 
-def _problem_batch(problems: list[Problem], towns, villages) -> list[pa.RecordBatch]:
+def _problem_batch(kind: str, problems: list[Problem], towns, villages) -> list[pa.RecordBatch]:
     n = len(problems)
     frame = pd.DataFrame(
         {
-            "kind": [REJECTED] * n,
+            "kind": [kind] * n,
             "row": [p.row for p in problems],
             "rows": [p.rows for p in problems],
             "column": [p.column for p in problems],
             "reason": [p.reason for p in problems],
-            "township": towns if towns is not None else [None] * n,
-            "village": villages if villages is not None else [None] * n,
+            "township": np.asarray(towns, dtype=object),
+            "village": np.asarray(villages, dtype=object),
         }
     )
     return _batches(frame)
@@ -264,9 +300,23 @@ def run_review(
                 F.lit(None).cast("string").alias("village"),
             )
         )
-        problems = rejected.filter(F.col("reason") != BLANK_ROW).unionByName(runs)
         duplicates = duplicates.persist(StorageLevel.MEMORY_AND_DISK)
-        _write(problems.unionByName(duplicates), f"{out}/problems")
+        # a duplicate is a rejected row too, listed under both kinds (as the single
+        # machine lists it); the warnings on a person are the kept persons' only
+        warnings = (
+            scored.filter(F.col("kind").isin(AGE_CONFLICT, MISSING_VALUE))
+            .select(*PROBLEMS)
+            .join(duplicates.select("row"), "row", "left_anti")
+        )
+        problems = (
+            rejected.filter(F.col("reason") != BLANK_ROW)
+            .unionByName(runs)
+            .unionByName(duplicates.withColumn("kind", F.lit(REJECTED)))
+            .unionByName(duplicates)
+            .unionByName(scored.filter(F.col("kind") == INVALID_ID).select(*PROBLEMS))
+            .unionByName(warnings)
+        )
+        _write(problems, f"{out}/problems")
         kept = people.join(duplicates.select("row"), "row", "left_anti")
         _write(kept.select(*RESULTS), f"{out}/results")
         duplicates.unpersist()
@@ -305,11 +355,17 @@ def _summary(source: Source, results, problems, assessor) -> dict:
         for department, hours in orjson.loads(key) if key else []:
             work[(department, hours)] += count
     scored = sum(levels.values())
-    rejected = problems.agg(F.sum("rows")).first()[0] or 0
+    by_kind = {
+        r["kind"]: (r["count"], r["rows"])
+        for r in problems.groupBy("kind")
+        .agg(F.count("*").alias("count"), F.sum("rows").alias("rows"))
+        .collect()
+    }
+    rejected = int(by_kind.get(REJECTED, (0, 0))[1] or 0)
     counts = {
         "rows_in": source.rows_in,
         "scored": scored,
-        "rejected": int(rejected),
+        "rejected": rejected,
         **{name: int(levels.get(name, 0)) for name in LEVELS},
     }
     if source.rows_in != scored + rejected:
@@ -327,6 +383,8 @@ def _summary(source: Source, results, problems, assessor) -> dict:
         "counts": counts,
         "workload": workload,
         "departments": dict(departments.most_common()),
+        # problems of each kind, as the report counts them (a run of blank rows is one)
+        "problems": {kind: int(by_kind.get(kind, (0, 0))[0]) for kind in PROBLEM_KINDS},
         "ignored_columns": source.ignored_columns,
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "model": None if assessor.model is None else assessor.model.version,

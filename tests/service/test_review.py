@@ -59,6 +59,21 @@ def test_data_quality_lists(messy):
     assert {p.row for p in quality.missing_values} == {6, 10}
 
 
+def test_gaps_of_gives_the_missing_values_the_review_gives(messy, assessor):
+    # models.quality.gaps_of (the Spark review's) and the review's own list of data gaps
+    from models.quality import check_quality, gaps_of
+    from rules.facts import category_ages
+
+    rows = messy.people["row"].to_numpy()
+    gaps = gaps_of(rows, messy.assessed.pattern, messy.assessed.patterns)
+    bounds = category_ages(assessor.ruleset.values)
+    quality = check_quality(messy.people, messy.rejected, (), gaps, bounds)
+    assert quality.missing_values == messy.quality.missing_values
+    assert quality.age_conflicts == messy.quality.age_conflicts
+    assert quality.invalid_ids == messy.quality.invalid_ids
+    assert len(quality.missing_values) == 2 and "; " in quality.missing_values[1].column
+
+
 def test_duplicate_identity_numbers_keep_the_first_row(assessor):
     frame = pd.DataFrame(
         {

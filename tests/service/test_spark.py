@@ -24,8 +24,9 @@ if why := java_missing():
 from fixtures.population import population, with_identities
 from models.changes import compare
 from models.sheets.files import sheet_chunks
+from models.sheets.rows import column_label
 from service.report_data import from_result
-from service.review import review
+from service.review import KINDS, review
 from service.spark.review import OutputExists, run_review
 from service.store import person_keys
 from tests.models.test_sheet_bulk import as_sheet
@@ -74,12 +75,19 @@ def write_csv(frame: pd.DataFrame, path: Path, blank_at=(), junk_at=()) -> Path:
 
 @pytest.fixture(scope="module")
 def reviewed(spark, assessor, tmp_path_factory):
-    """A 20,000-person county, with a bad cell, duplicates and blank rows, reviewed on
-    Spark and on this machine."""
+    """A 20,000-person county, with a bad cell, invalid identity numbers, duplicates (of a
+    person with an age conflict and missing values) and blank rows, reviewed on Spark and
+    on this machine."""
     where = tmp_path_factory.mktemp("spark-review")
     frame = county(20_000, seed=11)
     frame.iat[900, frame.columns.get_loc("age")] = "abc"
-    for later, first in ((15_000, 50), (15_001, 50), (19_999, 7_000)):  # 不重报
+    at = frame.columns.get_loc("id_number")
+    number = frame.iat[12_000, at]
+    frame.iat[12_000, at] = number[:17] + ("1" if number[17] == "0" else "0")  # check digit
+    frame.iat[16_000, at] = frame.iat[16_000, at][:17]  # 17 characters
+    # 不重报: person 50 has missing values, person 13 an age conflict (sheet rows 52 and
+    # 15); their duplicates are rejected rows, with no warnings of their own
+    for later, first in ((15_000, 50), (15_001, 50), (19_998, 13), (19_999, 7_000)):
         frame.iloc[later] = frame.iloc[first]
     path = write_csv(frame, where / "people.csv", blank_at=(3000, 3001, 3002), junk_at=(9000,))
     local = review(sheet_chunks(path, path.name), assessor, **PLACE)
@@ -92,7 +100,8 @@ def test_review_equals_the_single_machine_review_person_by_person(reviewed):
     frame, _, local, out, summary = reviewed
     results = parquet(out / "results")
     people = local.people
-    assert len(results) == local.scored == 20_000 - 1 - 3  # a bad cell, three duplicates
+    # a bad cell, two invalid identity numbers, four duplicates
+    assert len(results) == local.scored == 20_000 - 1 - 2 - 4
     assert results["row"].tolist() == people["row"].tolist()
     assert results["risk_level"].tolist() == local.levels.tolist()
     assert set(results["risk_level"]) == {"critical", "high", "medium", "low"}
@@ -113,17 +122,76 @@ def test_review_equals_the_single_machine_review_person_by_person(reviewed):
     assert summary["ignored_columns"] == local.ignored_columns
 
 
-def test_rejected_rows_and_duplicates_equal_the_single_machine_review(reviewed):
-    _, _, local, out, _ = reviewed
+def test_problems_of_every_kind_equal_the_single_machine_review(reviewed):
+    _, _, local, out, summary = reviewed
     problems = parquet(out / "problems")
-    got = [(r.row, r.rows, r.column, r.reason) for r in problems.itertuples()]
-    assert got == [(p.row, p.rows, p.column, p.reason) for p in local.rejected]
+    assert set(problems["kind"]) == set(KINDS)
+    for kind, expected in local.problem_lists():
+        got = problems[problems["kind"] == kind]
+        assert len(expected) > 0, kind
+        assert [(r.row, r.rows, r.column, r.reason) for r in got.itertuples()] == [
+            (p.row, p.rows, p.column, p.reason) for p in expected
+        ], kind
+    assert summary["problems"] == {kind: len(items) for kind, items in local.problem_lists()}
+    assert sum(summary["problems"].values()) == from_result(local).problem_count
     duplicates = problems[problems["kind"] == "duplicate"]
-    assert duplicates["row"].tolist() == [p.row for p in local.quality.duplicates]
-    assert duplicates["row"].tolist() == [15_006, 15_007, 20_005]
+    assert duplicates["row"].tolist() == [15_006, 15_007, 20_004, 20_005]
     assert duplicates["reason"].tolist()[0] == "duplicate identity number (first on row 52)"
     blank = problems[problems["reason"].str.startswith("blank row")]
     assert blank[["row", "rows"]].values.tolist() == [[3001, 3], [9001, 1]]
+    invalid = problems[problems["kind"] == "invalid identity number"]
+    assert invalid["row"].tolist() == [12_006, 16_006]
+    # the persons duplicated have warnings; their duplicates none (the single machine's)
+    warned = problems[problems["kind"].isin(["age contradicts category", "missing value"])]
+    assert {15, 52} <= set(warned["row"])
+    assert not set(warned["row"]) & set(duplicates["row"])
+    # each problem filed under the township and village of its row
+    results = parquet(out / "results").set_index("row")
+    on_person = warned.set_index("row")
+    assert (on_person["village"] == results.loc[on_person.index, "village"]).all()
+
+
+def test_a_hand_made_sheet_gives_each_kind_of_problem(spark, assessor, tmp_path):
+    people = population(60, seed=21).iloc[[3, 10, 23, 7]].reset_index(drop=True)
+    assert (people["category"] == "child").all()
+    people.loc[1, "age"] = 17  # a child by category, 17 by age and identity number
+    frame = as_sheet(with_identities(people, seed=21))
+    number = frame.loc[2, "id_number"]
+    frame.loc[2, "id_number"] = number[:17] + ("1" if number[17] == "0" else "0")
+    frame.loc[3, "lives_alone"] = ""  # a child of migrant parents: a safety rule needs it
+    frame.loc[4] = frame.loc[1]  # a duplicate: rejected, no age warning of its own
+    path = write_csv(frame, tmp_path / "people.csv")
+    summary = run_review(
+        spark, str(path), str(tmp_path / "out"), assessor, period="2026Q4", secret=SECRET
+    )
+    problems = parquet(tmp_path / "out" / "problems")
+    got = sorted(zip(problems["kind"], problems["row"], problems["column"], strict=True))
+    duplicate = "duplicate identity number (first on row 3)"
+    assert got == [
+        ("age contradicts category", 3, column_label("age")),
+        ("duplicate", 6, column_label("id_number")),
+        ("invalid identity number", 4, column_label("id_number")),
+        ("missing value", 5, column_label("lives_alone")),
+        ("rejected row", 4, column_label("id_number")),
+        ("rejected row", 6, column_label("id_number")),
+    ]
+    keys = zip(problems["kind"], problems["row"], strict=True)
+    reasons = dict(zip(keys, problems["reason"], strict=True))
+    assert reasons["age contradicts category", 3] == "age 17 contradicts category child (0-15)"
+    assert reasons["invalid identity number", 4].startswith("invalid identity number: check")
+    assert reasons["invalid identity number", 4] == reasons["rejected row", 4]
+    assert reasons["missing value", 5] == "unknown, needed by a safety rule"
+    assert reasons["duplicate", 6] == reasons["rejected row", 6] == duplicate
+    assert summary["problems"] == {
+        "rejected row": 2,
+        "duplicate": 1,
+        "invalid identity number": 1,
+        "age contradicts category": 1,
+        "missing value": 1,
+    }
+    assert summary["counts"]["rows_in"] == 5 and summary["counts"]["rejected"] == 2
+    local = review(frame, assessor, **PLACE)
+    assert got == sorted((k, p.row, p.column) for k, items in local.problem_lists() for p in items)
 
 
 def test_workload_and_villages_equal_the_single_machine_review(reviewed):
@@ -218,7 +286,8 @@ def test_rows_keep_their_numbers_across_many_splits_and_bad_lines(spark, assesso
     finally:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(1 << 20))
     problems = parquet(tmp_path / "out" / "problems")
-    reasons = dict(zip(problems["row"], problems["reason"], strict=True))
+    rejected = problems[problems["kind"] == "rejected row"]
+    reasons = dict(zip(rejected["row"], rejected["reason"], strict=True))
     assert "runs past the end of the line" in reasons[51]
     assert reasons[121] == f"{width + 1} cells; the header has {width}"
     assert reasons[201] == "blank row"
