@@ -47,8 +47,7 @@ def split_duplicates(table: pd.DataFrame) -> tuple[np.ndarray, list[Problem]]:
 def gaps_of(rows: np.ndarray, codes: np.ndarray, patterns: Sequence) -> list[tuple[int, list[str]]]:
     """The ``gaps`` check_quality takes: (sheet row, fields) of each person whose pattern
     (``patterns[codes[i]]``, a rules.assess_bulk Pattern; code -1: none) has data gaps, in
-    the order of ``rows``. (service.review._piece builds the same list inline;
-    tests/service/test_spark.py holds the Spark review, which calls this, equal to it.)"""
+    the order of ``rows``: what service.review._piece and the Spark review both give it."""
     fields = [[g["field"] for g in p.data_gaps] for p in patterns]
     with_gaps = np.array([bool(f) for f in fields] + [False])
     chosen = np.flatnonzero(with_gaps[codes]) if len(rows) else np.zeros(0, np.int64)

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from models.quality import Quality, check_quality, split_duplicates
+from models.quality import Quality, check_quality, gaps_of, split_duplicates
 from models.sheets.rows import BLANK_ROW, Problem, column_label, merge_blank_runs
 from rules.adapter import collecting_less, release_free_memory
 from rules.assess_bulk import Assessed, Pattern
@@ -322,11 +322,7 @@ def _piece(scored: ScoredPiece, rejected, duplicates: Duplicates, patterns, boun
     facts = scored.facts[keep].reset_index(drop=True)
     assessed = _kept(scored.assessed, keep)
     codes = patterns.codes(assessed.patterns)[assessed.pattern]
-    fields = [[g["field"] for g in p.data_gaps] for p in assessed.patterns]
-    with_gaps = np.array([bool(f) for f in fields] + [False])
-    rows = people["row"].to_numpy()
-    chosen = np.flatnonzero(with_gaps[assessed.pattern]) if len(people) else []
-    gaps = [(rows[i], fields[assessed.pattern[i]]) for i in chosen]
+    gaps = gaps_of(people["row"].to_numpy(), assessed.pattern, assessed.patterns)
     quality = check_quality(people, rejected, repeated, gaps, bounds)
     problems = dict(
         zip(
