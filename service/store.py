@@ -7,6 +7,8 @@ SQLite file by default (embedded, nothing to start); PostgreSQL through
 import hashlib
 import pickle
 import tempfile
+from collections.abc import Iterator
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,6 @@ from models.review_tables import (
     ReviewProblem,
     ReviewRecord,
 )
-from models.sheets.rows import Problem
 from rules.adapter import release_free_memory
 from service import facts_blob
 from service.access import may_see
@@ -248,7 +249,7 @@ class ReviewWriter:
             made = self.task_writer.finish()
             if self.task_counts is not None:
                 vars(self.task_counts).update(vars(made))
-        _bulk(self.connection, "review_problem", PROBLEM_INSERT, _problems(review.id, self.spool))
+        _bulk(self.connection, "review_problem", PROBLEM_INSERT, self.spool.rows(review.id))
 
         def missing(gone: list[dict]) -> None:  # 不漏报: every one of them, page by page
             rows = [
@@ -285,7 +286,8 @@ COUNTS = ("rows_in", "scored", "rejected", "critical", "high", "medium", "low")
 
 
 class ProblemSpool:
-    """A review's problems by kind, on disk until the end (written in kind, row order)."""
+    """A review's problems by kind, on disk until the end (written in kind, row order):
+    each piece's as three columns, cut to the columns' lengths."""
 
     def __init__(self) -> None:
         self.files: dict[str, Any] = {}
@@ -297,12 +299,22 @@ class ProblemSpool:
             handle = self.files.get(kind)
             if handle is None:
                 handle = self.files[kind] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-            pickle.dump([(p.row, p.column, p.reason, p.rows) for p in items], handle)
+            columns = (
+                [p.row for p in items],
+                [p.column[:512] for p in items],
+                [p.reason[:2000] for p in items],
+            )
+            pickle.dump(columns, handle)
 
-    def problem_lists(self):
+    def rows(self, review_id: int) -> Iterator[tuple]:
+        """The review_problem rows (PROBLEM_INSERT), kind by kind (KINDS), each in row order."""
         from service.review import KINDS
 
-        return [(kind, self._read(kind)) for kind in KINDS]
+        return chain.from_iterable(
+            zip(repeat(review_id), repeat(kind), *columns, strict=False)
+            for kind in KINDS
+            for columns in self._read(kind)
+        )
 
     def _read(self, kind: str):
         handle = self.files.get(kind)
@@ -311,11 +323,9 @@ class ProblemSpool:
         handle.seek(0)
         while True:
             try:
-                items = pickle.load(handle)  # our own file, written above
+                yield pickle.load(handle)  # our own file, written above
             except EOFError:
                 return
-            for row, column, reason, rows in items:
-                yield Problem(row, column, reason, rows)
 
     def close(self) -> None:
         for handle in self.files.values():
@@ -490,12 +500,11 @@ def _insert_records(connection, review_id: int, current: pd.DataFrame, patterns)
         for k, p in patterns.new
     ]
     _bulk(connection, "review_pattern", PATTERN_INSERT, rows_)
-    scores = patterns.scores
+    pattern = current["pattern"].to_numpy(dtype=np.int64)
+    scores = np.array(patterns.scores, dtype=np.int64)[pattern]
     columns = [current[c].tolist() for c in RECORD_INSERT[1:-2]]
-    pattern = current["pattern"].tolist()
-    rows = (
-        (review_id, *values, scores[k], k) for *values, k in zip(*columns, pattern, strict=True)
-    )
+    columns += [scores.tolist(), pattern.tolist()]
+    rows = zip(repeat(review_id), *columns, strict=False)  # no Python code per row
     _bulk(connection, "review_record", RECORD_INSERT, rows)
 
 
@@ -608,15 +617,6 @@ def _action(item: dict) -> dict:
         "rule_ids",
     )
     return {k: item[k] for k in keep}
-
-
-def _problems(review_id: int, result):
-    """The problem rows of a review (or a ProblemSpool), kind by kind, each in row order."""
-    return (
-        (review_id, kind, p.row, p.column[:512], p.reason[:2000])
-        for kind, problems in result.problem_lists()
-        for p in problems
-    )
 
 
 def previous_review(session: Session, review: Review) -> Review | None:
