@@ -61,22 +61,32 @@ class TaskCounts:
     resolved_by_review: int = 0
 
 
-def _templates(patterns, created_ts: int) -> list[list[tuple]]:
-    """Each pattern's tasks: (action, department, cooperating, clause, hours, due_ts)."""
-    return [
-        [
-            (
-                i["action"],
-                i["department"],
-                "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else "",
-                i["clause"],
-                int(i["deadline_hours"]),
-                created_ts + int(i["deadline_hours"]) * 3600,
-            )
-            for i in p.interventions
-        ]
-        for p in patterns
-    ]
+def _templates(patterns, created_ts: int, made: dict | None = None) -> list[list[tuple]]:
+    """Each pattern's tasks: (action, department, cooperating, clause, hours, due_ts);
+    ``made``: the templates made so far, by what they are made of (the same few
+    interventions recur in thousands of patterns: each template is made once)."""
+    made = {} if made is None else made
+    out = []
+    for p in patterns:
+        templates = []
+        for i in p.interventions:
+            what = (i["action"], i["department"], tuple(i["cooperating"]), i["clause"])
+            what += (i["deadline_hours"],)
+            template = made.get(what)
+            if template is None:
+                cooperating = "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else ""
+                hours = int(i["deadline_hours"])
+                template = made[what] = (
+                    i["action"],
+                    i["department"],
+                    cooperating,
+                    i["clause"],
+                    hours,
+                    created_ts + hours * 3600,
+                )
+            templates.append(template)
+        out.append(templates)
+    return out
 
 
 def _previous_active(connection, review) -> dict[tuple[str, str], tuple[int, str]]:
@@ -108,7 +118,7 @@ class TaskWriter:
     review but no longer needs the action is closed as ``resolved_by_review``. Both are
     in the history. What is kept across pieces is bounded by the village's earlier
     active tasks, not by this review: those tasks, the ones matched, and which of their
-    people this review has (and each pattern's task templates, made once a review)."""
+    people this review has (and the few distinct task templates)."""
 
     def __init__(self, connection, review):
         self.connection, self.review = connection, review
@@ -116,14 +126,14 @@ class TaskWriter:
         self.previous = _previous_active(connection, review)
         self.people = {key for key, _ in self.previous}
         self.counts, self.matched, self.present = TaskCounts(), [], set()
-        self.made: dict[tuple, list[tuple]] = {}  # each pattern's templates, by its key
+        self.made: dict[tuple, tuple] = {}  # the task templates made so far (_templates)
 
     def add(self, people, levels, patterns, codes) -> None:
         """``people``: the piece's record frame (row, person_key, person_id, name_masked);
         ``levels``: each person's level; ``patterns`` and ``codes``: the piece's patterns
         and each person's index into them. The tasks are worked out as columns (numpy:
         no Python code per task)."""
-        templates = [self._templates(p) for p in patterns]
+        templates = _templates(patterns, self.created_ts, self.made)
         keys = people["person_key"].to_numpy(dtype=object)
         if self.previous:
             self.present |= self.people & set(keys.tolist())
@@ -142,14 +152,6 @@ class TaskWriter:
         ]
         write = _copy if self.connection.dialect.name == "postgresql" else _executemany
         write(self.connection, self.review, self.created_ts, persons, person, flat, template)
-
-    def _templates(self, pattern) -> list[tuple]:
-        made = self.made.get(pattern.key) if pattern.key else None
-        if made is None:
-            made = _templates([pattern], self.created_ts)[0]
-            if pattern.key:
-                self.made[pattern.key] = made
-        return made
 
     def _not_carried(self, keys, person, template, flat):
         """The tasks left to create: those an earlier review's active task (same person,
