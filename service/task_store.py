@@ -227,12 +227,13 @@ def _copy(connection, review, created_ts: int, persons, person, flat, template) 
         for a, d, c, clause, hours, due in ([_text(v) for v in t] for t in flat)
     ]
     heads = np.repeat(np.array(prefixes, dtype=object), np.diff(starts, append=len(person)))
-    lines = heads + np.array(tails, dtype=object)[template]  # str + str, element by element
+    tails_ = np.array(tails, dtype=object)
     names = ", ".join(f'"{c}"' for c in TASK_INSERT)
     driver = connection.connection.driver_connection
     with driver.cursor().copy(f"COPY task ({names}) FROM STDIN") as copy:
-        for at in range(0, len(lines), CHUNK):
-            copy.write("".join(lines[at : at + CHUNK].tolist()))
+        for at in range(0, len(person), CHUNK):  # str + str, element by element
+            lines = heads[at : at + CHUNK] + tails_[template[at : at + CHUNK]]
+            copy.write("".join(lines.tolist()))
 
 
 def _follow_up(connection, review, previous, matched, present, counts: TaskCounts) -> None:
