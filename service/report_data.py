@@ -65,12 +65,14 @@ def from_result(result, show_personal: bool = False, changes: Changes | None = N
 class ReportCollector:
     """A review's report built piece by piece (service.review.run_review's report sink),
     keeping only what the report shows: the ACTION_LIMIT most urgent person-actions so
-    far, the first PROBLEM_LIMIT problems of each kind, and whole counts."""
+    far (as columns, made into rows once, by ``data``), the first PROBLEM_LIMIT problems
+    of each kind, and whole counts."""
 
     def __init__(self, show_personal: bool = False):
         self.shown = ("name", "id_number") if show_personal else ("name_masked", "id_masked")
-        self.actions: list[list] = []
-        self.keys = np.zeros((0, 4), dtype=np.int64)  # the actions' sort keys (_ranked)
+        # the kept person-actions: row, person_id, name, number, level, action (_rows)
+        self.kept = [np.zeros(0, dtype=object) for _ in range(6)]
+        self.keys = np.zeros((0, 4), dtype=np.int64)  # their sort keys (_ranked)
         self.total = 0
         self.departments: Counter = Counter()
         self.problems: dict[str, list[tuple]] = {}
@@ -78,7 +80,6 @@ class ReportCollector:
 
     def add(self, piece) -> None:
         people = piece.people
-        names, numbers = (people[c].to_numpy() for c in self.shown)
         local = piece.assessed  # the piece's own patterns
         rows = people["row"].to_numpy()
         actions = [p.interventions for p in local.patterns]
@@ -86,16 +87,24 @@ class ReportCollector:
         self.total += ranked.total
         self.departments.update(ranked.departments)
         chosen = np.arange(min(ACTION_LIMIT, ranked.total))
-        if len(self.actions) == ACTION_LIMIT and len(chosen):  # only what can still enter
+        if len(self.keys) == ACTION_LIMIT and len(chosen):  # only what can still enter
             chosen = chosen[_before(ranked.keys[chosen], self.keys[-1])]
         if len(chosen):
-            made = _rows(
-                ranked, chosen, rows, people["person_id"].to_numpy(), names, numbers, piece.levels
-            )
+            who = ranked.person[chosen]
+            names, numbers = (people[c].to_numpy(dtype=object)[who] for c in self.shown)
+            made = [
+                rows[who].astype(object),
+                people["person_id"].to_numpy(dtype=object)[who],
+                names,
+                numbers,
+                np.asarray(piece.levels, dtype=object)[who],
+                ranked.action[chosen],
+            ]
             keys = np.concatenate([self.keys, ranked.keys[chosen]])
             order = np.lexsort(keys.T[::-1])[:ACTION_LIMIT]  # stable: earlier pieces first
-            merged = self.actions + made
-            self.actions = [merged[i] for i in order]
+            self.kept = [
+                np.concatenate([k, m])[order] for k, m in zip(self.kept, made, strict=True)
+            ]
             self.keys = keys[order]
         for kind, items in piece.problems.items():
             kept = self.problems.setdefault(kind, [])
@@ -110,7 +119,7 @@ class ReportCollector:
             summary.village,
             summary.period,
             summary.counts(),
-            self.actions,
+            _rows(*self.kept),
             self.total,
             dict(self.departments.most_common()),
             [p for items in self.problems.values() for p in items],
@@ -169,8 +178,11 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
     all, person-actions per department)."""
     limit = ACTION_LIMIT if limit is None else limit
     ranked = _ranked(rows, levels, pattern, pattern_actions)
-    chosen = np.arange(min(limit, ranked.total))
-    out = _rows(ranked, chosen, rows, person_ids, names, numbers, levels)
+    who = ranked.person[:limit]
+    out = _rows(
+        *(np.asarray(c, dtype=object)[who] for c in (rows, person_ids, names, numbers, levels)),
+        ranked.action[:limit],
+    )
     return out, ranked.total, ranked.departments
 
 
@@ -179,7 +191,7 @@ class _Ranking:
     total: int
     departments: dict[str, int]
     person: np.ndarray  # each person-action's person, most urgent first
-    action: list  # its action (an intervention dict), same order
+    action: np.ndarray  # its action (an intervention dict, object), same order
     keys: np.ndarray  # (n, 4) int64: level rank, not mandatory, deadline, sheet row
 
 
@@ -195,7 +207,8 @@ def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
             departments[action["department_zh"]] += int(people[k])
     if total == 0:
         empty = np.zeros((0, 4), dtype=np.int64)
-        return _Ranking(0, dict(departments.most_common()), np.zeros(0, np.int64), [], empty)
+        nothing = np.zeros(0, dtype=object)
+        return _Ranking(0, dict(departments.most_common()), np.zeros(0, np.int64), nothing, empty)
     person = np.repeat(np.arange(len(pattern)), per_person)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     within = np.arange(total) - np.repeat(np.cumsum(per_person) - per_person, per_person)
@@ -210,30 +223,37 @@ def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
         total,
         dict(departments.most_common()),
         person[order],
-        [flat[i] for i in index[order]],
+        _objects(flat)[index[order]],
         keys[order],
     )
 
 
-def _rows(ranked: _Ranking, chosen, rows, person_ids, names, numbers, levels) -> list[list]:
-    out = []
-    for k in chosen:
-        i, action = ranked.person[k], ranked.action[k]
-        out.append(
-            [
-                int(rows[i]),
-                person_ids[i] or "",
-                names[i] or "",
-                numbers[i] or "",
-                LEVEL_ZH[str(levels[i])],
-                action["title_zh"],
-                action["department_zh"],
-                action["deadline_hours"],
-                "是" if action["mandatory_report"] else "否",
-                ", ".join(action["clauses"]),
-                ", ".join(action["rule_ids"]),
-            ]
+def _rows(rows, person_ids, names, numbers, levels, actions) -> list[list]:
+    """The action list's rows (ACTION_HEADERS), one per person-action, from its columns."""
+    return [
+        [
+            int(row),
+            person_id or "",
+            name or "",
+            number or "",
+            LEVEL_ZH[str(level)],
+            action["title_zh"],
+            action["department_zh"],
+            action["deadline_hours"],
+            "是" if action["mandatory_report"] else "否",
+            ", ".join(action["clauses"]),
+            ", ".join(action["rule_ids"]),
+        ]
+        for row, person_id, name, number, level, action in zip(
+            rows, person_ids, names, numbers, levels, actions, strict=True
         )
+    ]
+
+
+def _objects(items: list) -> np.ndarray:
+    """A 1-d object array of ``items`` (dicts), whatever they hold."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
     return out
 
 

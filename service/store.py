@@ -4,9 +4,11 @@ SQLite file by default (embedded, nothing to start); PostgreSQL through
 ``LIUSHOU_DATABASE_URL`` (``postgresql+psycopg://…``).
 """
 
-import hmac
+import hashlib
 import pickle
 import tempfile
+from collections.abc import Iterator
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,6 @@ from models.review_tables import (
     ReviewProblem,
     ReviewRecord,
 )
-from models.sheets.rows import Problem
 from rules.adapter import release_free_memory
 from service import facts_blob
 from service.access import may_see
@@ -96,9 +97,26 @@ def person_key(secret: bytes, id_number: str | None) -> str | None:
 
 
 def person_keys(secret: bytes, numbers) -> list[str | None]:
-    """``person_key`` for many numbers."""
-    digest = hmac.digest  # one C call per number
-    return [digest(secret, n.encode(), "sha256").hex() if n else None for n in numbers]
+    """``person_key`` for many numbers: HMAC-SHA256 (RFC 2104) from the key's inner and
+    outer SHA-256 states, made once and copied per number (``hmac.digest``, the one-shot
+    call, sets the key up again for every number: about twice the time, and it lets go
+    of the GIL for each). tests/service/test_hashes.py holds it to ``hmac`` and RFC 4231."""
+    key = hashlib.sha256(secret).digest() if len(secret) > BLOCK else secret
+    key = key.ljust(BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def one(number: str) -> str:
+        hashed = inner.copy()
+        hashed.update(number.encode())
+        keyed = outer.copy()
+        keyed.update(hashed.digest())
+        return keyed.hexdigest()
+
+    return [one(n) if n else None for n in numbers]
+
+
+BLOCK = 64  # SHA-256's block size in bytes
 
 
 RECORD_INSERT = (
@@ -231,7 +249,7 @@ class ReviewWriter:
             made = self.task_writer.finish()
             if self.task_counts is not None:
                 vars(self.task_counts).update(vars(made))
-        _bulk(self.connection, "review_problem", PROBLEM_INSERT, _problems(review.id, self.spool))
+        _bulk(self.connection, "review_problem", PROBLEM_INSERT, self.spool.rows(review.id))
 
         def missing(gone: list[dict]) -> None:  # 不漏报: every one of them, page by page
             rows = [
@@ -268,7 +286,8 @@ COUNTS = ("rows_in", "scored", "rejected", "critical", "high", "medium", "low")
 
 
 class ProblemSpool:
-    """A review's problems by kind, on disk until the end (written in kind, row order)."""
+    """A review's problems by kind, on disk until the end (written in kind, row order):
+    each piece's as three columns, cut to the columns' lengths."""
 
     def __init__(self) -> None:
         self.files: dict[str, Any] = {}
@@ -280,12 +299,22 @@ class ProblemSpool:
             handle = self.files.get(kind)
             if handle is None:
                 handle = self.files[kind] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-            pickle.dump([(p.row, p.column, p.reason, p.rows) for p in items], handle)
+            columns = (
+                [p.row for p in items],
+                [p.column[:512] for p in items],
+                [p.reason[:2000] for p in items],
+            )
+            pickle.dump(columns, handle)
 
-    def problem_lists(self):
+    def rows(self, review_id: int) -> Iterator[tuple]:
+        """The review_problem rows (PROBLEM_INSERT), kind by kind (KINDS), each in row order."""
         from service.review import KINDS
 
-        return [(kind, self._read(kind)) for kind in KINDS]
+        return chain.from_iterable(
+            zip(repeat(review_id), repeat(kind), *columns, strict=False)
+            for kind in KINDS
+            for columns in self._read(kind)
+        )
 
     def _read(self, kind: str):
         handle = self.files.get(kind)
@@ -294,11 +323,9 @@ class ProblemSpool:
         handle.seek(0)
         while True:
             try:
-                items = pickle.load(handle)  # our own file, written above
+                yield pickle.load(handle)  # our own file, written above
             except EOFError:
                 return
-            for row, column, reason, rows in items:
-                yield Problem(row, column, reason, rows)
 
     def close(self) -> None:
         for handle in self.files.values():
@@ -473,12 +500,11 @@ def _insert_records(connection, review_id: int, current: pd.DataFrame, patterns)
         for k, p in patterns.new
     ]
     _bulk(connection, "review_pattern", PATTERN_INSERT, rows_)
-    scores = patterns.scores
+    pattern = current["pattern"].to_numpy(dtype=np.int64)
+    scores = np.array(patterns.scores, dtype=np.int64)[pattern]
     columns = [current[c].tolist() for c in RECORD_INSERT[1:-2]]
-    pattern = current["pattern"].tolist()
-    rows = (
-        (review_id, *values, scores[k], k) for *values, k in zip(*columns, pattern, strict=True)
-    )
+    columns += [scores.tolist(), pattern.tolist()]
+    rows = zip(repeat(review_id), *columns, strict=False)  # no Python code per row
     _bulk(connection, "review_record", RECORD_INSERT, rows)
 
 
@@ -591,15 +617,6 @@ def _action(item: dict) -> dict:
         "rule_ids",
     )
     return {k: item[k] for k in keep}
-
-
-def _problems(review_id: int, result):
-    """The problem rows of a review (or a ProblemSpool), kind by kind, each in row order."""
-    return (
-        (review_id, kind, p.row, p.column[:512], p.reason[:2000])
-        for kind, problems in result.problem_lists()
-        for p in problems
-    )
 
 
 def previous_review(session: Session, review: Review) -> Review | None:

@@ -1,14 +1,17 @@
 """Tasks created with a review, in its transaction: written in bulk, carried over.
 
 Called by ``service.store.save_review``; the lists and updates are in service.tasks.
-A county's review makes about two million tasks, so they go straight to the driver:
-SQLite ``executemany`` with the review's constants written once into the statement,
-PostgreSQL ``COPY`` fed with text assembled per person (an intervention's part of
-the line is made once per pattern). ``benchmarks/tasks.py`` measures both.
+A county's review makes about two million tasks, so they go straight to the driver,
+worked out as columns (numpy: each task's person and template, no Python code per
+task): SQLite ``executemany`` with the review's constants written once into the
+statement, PostgreSQL ``COPY`` fed with text assembled per person (an intervention's
+part of the line is made once per pattern). ``benchmarks/tasks.py`` measures both.
 """
 
 from dataclasses import dataclass
+from itertools import repeat
 
+import numpy as np
 import sqlalchemy as sa
 
 from models.review_tables import Review
@@ -58,22 +61,32 @@ class TaskCounts:
     resolved_by_review: int = 0
 
 
-def _templates(patterns, created_ts: int) -> list[list[tuple]]:
-    """Each pattern's tasks: (action, department, cooperating, clause, hours, due_ts)."""
-    return [
-        [
-            (
-                i["action"],
-                i["department"],
-                "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else "",
-                i["clause"],
-                int(i["deadline_hours"]),
-                created_ts + int(i["deadline_hours"]) * 3600,
-            )
-            for i in p.interventions
-        ]
-        for p in patterns
-    ]
+def _templates(patterns, created_ts: int, made: dict | None = None) -> list[list[tuple]]:
+    """Each pattern's tasks: (action, department, cooperating, clause, hours, due_ts);
+    ``made``: the templates made so far, by what they are made of (the same few
+    interventions recur in thousands of patterns: each template is made once)."""
+    made = {} if made is None else made
+    out = []
+    for p in patterns:
+        templates = []
+        for i in p.interventions:
+            what = (i["action"], i["department"], tuple(i["cooperating"]), i["clause"])
+            what += (i["deadline_hours"],)
+            template = made.get(what)
+            if template is None:
+                cooperating = "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else ""
+                hours = int(i["deadline_hours"])
+                template = made[what] = (
+                    i["action"],
+                    i["department"],
+                    cooperating,
+                    i["clause"],
+                    hours,
+                    created_ts + hours * 3600,
+                )
+            templates.append(template)
+        out.append(templates)
+    return out
 
 
 def _previous_active(connection, review) -> dict[tuple[str, str], tuple[int, str]]:
@@ -105,7 +118,7 @@ class TaskWriter:
     review but no longer needs the action is closed as ``resolved_by_review``. Both are
     in the history. What is kept across pieces is bounded by the village's earlier
     active tasks, not by this review: those tasks, the ones matched, and which of their
-    people this review has."""
+    people this review has (and the few distinct task templates)."""
 
     def __init__(self, connection, review):
         self.connection, self.review = connection, review
@@ -113,34 +126,42 @@ class TaskWriter:
         self.previous = _previous_active(connection, review)
         self.people = {key for key, _ in self.previous}
         self.counts, self.matched, self.present = TaskCounts(), [], set()
+        self.made: dict[tuple, tuple] = {}  # the task templates made so far (_templates)
 
     def add(self, people, levels, patterns, codes) -> None:
         """``people``: the piece's record frame (row, person_key, person_id, name_masked);
         ``levels``: each person's level; ``patterns`` and ``codes``: the piece's patterns
-        and each person's index into them."""
-        templates = _templates(patterns, self.created_ts)
-        previous, counts, matched = self.previous, self.counts, self.matched
-        if previous:
-            self.present |= self.people & set(people["person_key"])
+        and each person's index into them. The tasks are worked out as columns (numpy:
+        no Python code per task)."""
+        templates = _templates(patterns, self.created_ts, self.made)
+        keys = people["person_key"].to_numpy(dtype=object)
+        if self.previous:
+            self.present |= self.people & set(keys.tolist())
+        person, template, flat = _expand(templates, codes)
+        if self.previous:
+            person, template = self._not_carried(keys, person, template, flat)
+        self.counts.created += len(person)
+        if not len(person):
+            return
+        persons = [
+            people["row"].to_numpy(dtype=object),
+            keys,
+            people["person_id"].to_numpy(dtype=object),
+            people["name_masked"].to_numpy(dtype=object),
+            np.asarray(levels, dtype=object),
+        ]
+        write = _copy if self.connection.dialect.name == "postgresql" else _executemany
+        write(self.connection, self.review, self.created_ts, persons, person, flat, template)
 
-        def new_tasks():
-            """(person's values, task template) of every task to create."""
-            columns = [
-                people[c].tolist() for c in ("row", "person_key", "person_id", "name_masked")
-            ]
-            for *person, k in zip(*columns, levels, codes.tolist(), strict=True):
-                key = person[1]
-                for tail in templates[k]:
-                    if previous and (key, tail[0]) in previous:
-                        matched.append((key, tail[0]))
-                        continue
-                    counts.created += 1
-                    yield person, tail
-
-        if self.connection.dialect.name == "postgresql":
-            _copy(self.connection, self.review, self.created_ts, new_tasks())
-        else:
-            _executemany(self.connection, self.review, self.created_ts, new_tasks())
+    def _not_carried(self, keys, person, template, flat):
+        """The tasks left to create: those an earlier review's active task (same person,
+        same action) does not already stand for (those are matched: carried over)."""
+        actions = np.array([t[0] for t in flat], dtype=object)
+        pairs = list(zip(keys[person].tolist(), actions[template].tolist(), strict=True))
+        previous = self.previous
+        again = np.fromiter((pair in previous for pair in pairs), dtype=bool, count=len(pairs))
+        self.matched += [pairs[i] for i in np.flatnonzero(again)]
+        return person[~again], template[~again]
 
     def finish(self) -> TaskCounts:
         if self.previous:
@@ -155,14 +176,34 @@ class TaskWriter:
         return self.counts
 
 
-def _executemany(connection, review, created_ts: int, tasks) -> None:
+def _expand(templates: list[list[tuple]], codes) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+    """Every task of a piece, person by person in sheet order and each person's in
+    intervention order: its person (index into the piece) and its template (index into
+    the flat list of the patterns' templates, returned too)."""
+    sizes = np.array([len(t) for t in templates] + [0], dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    each = sizes[codes]  # each person's number of tasks
+    person = np.repeat(np.arange(len(codes)), each)
+    starts = np.cumsum(sizes) - sizes  # each pattern's first template in the flat list
+    within = np.arange(len(person)) - np.repeat(np.cumsum(each) - each, each)
+    flat = [t for made in templates for t in made]
+    return person, starts[codes[person]] + within, flat
+
+
+def _tail_columns(flat: list[tuple], template: np.ndarray) -> list[list]:
+    """Each task's template values, as six columns (action … due_ts)."""
+    return [np.array([t[j] for t in flat], dtype=object)[template].tolist() for j in range(6)]
+
+
+def _executemany(connection, review, created_ts: int, persons, person, flat, template) -> None:
     """SQLite: the review's numbers are written into the statement once (ints only), the
-    rest bound per row (13 values instead of 19: binding is a third of the time)."""
+    rest bound per row (13 values instead of 19: binding is a third of the time), the
+    rows zipped from columns (no Python code per row)."""
     rid, ts = int(review.id), int(created_ts)
     values = f"{rid}, {rid}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {ts}, ?, 'open', 1, {ts}"
     names = ", ".join(f'"{c}"' for c in TASK_INSERT)
-    place = (review.township, review.village)
-    rows = ((*place, *person, *tail) for person, tail in tasks)
+    columns = [c[person].tolist() for c in persons] + _tail_columns(flat, template)
+    rows = zip(repeat(review.township), repeat(review.village), *columns, strict=False)
     cursor = connection.connection.driver_connection.cursor()
     cursor.executemany(f"INSERT INTO task ({names}) VALUES ({values})", rows)
 
@@ -171,30 +212,28 @@ def _text(value) -> str:
     return "\\N" if value is None else str(value).translate(COPY_ESCAPES)
 
 
-def _copy(connection, review, created_ts: int, tasks) -> None:
-    """PostgreSQL: COPY in text form, each line the person's part (made once per person)
-    and the template's part (made once per template)."""
+def _copy(connection, review, created_ts: int, persons, person, flat, template) -> None:
+    """PostgreSQL: COPY in text form, each line the person's part (made once per person
+    with tasks) and the template's part (made once per template)."""
     head = "\t".join(_text(v) for v in (review.id, review.id, review.township, review.village))
-    tails: dict[int, str] = {}
+    starts = np.flatnonzero(np.diff(person, prepend=-1))  # each person's first task
+    who = person[starts]
+    prefixes = [
+        head + "\t" + "\t".join(map(_text, values)) + "\t"
+        for values in zip(*(c[who].tolist() for c in persons), strict=True)
+    ]
+    tails = [
+        f"{a}\t{d}\t{c}\t{clause}\t{hours}\t{created_ts}\t{due}\topen\t1\t{created_ts}\n"
+        for a, d, c, clause, hours, due in ([_text(v) for v in t] for t in flat)
+    ]
+    heads = np.repeat(np.array(prefixes, dtype=object), np.diff(starts, append=len(person)))
+    tails_ = np.array(tails, dtype=object)
     names = ", ".join(f'"{c}"' for c in TASK_INSERT)
     driver = connection.connection.driver_connection
     with driver.cursor().copy(f"COPY task ({names}) FROM STDIN") as copy:
-        lines, last, prefix = [], None, ""
-        for person, tail in tasks:
-            if person is not last:
-                last, prefix = person, head + "\t" + "\t".join(_text(v) for v in person)
-            text = tails.get(id(tail))
-            if text is None:
-                a, d, c, clause, hours, due = (_text(v) for v in tail)
-                text = tails[id(tail)] = (
-                    f"{a}\t{d}\t{c}\t{clause}\t{hours}\t{created_ts}\t{due}\topen\t1\t{created_ts}\n"
-                )
-            lines.append(f"{prefix}\t{text}")
-            if len(lines) >= CHUNK:
-                copy.write("".join(lines))
-                lines.clear()
-        if lines:
-            copy.write("".join(lines))
+        for at in range(0, len(person), CHUNK):  # str + str, element by element
+            lines = heads[at : at + CHUNK] + tails_[template[at : at + CHUNK]]
+            copy.write("".join(lines.tolist()))
 
 
 def _follow_up(connection, review, previous, matched, present, counts: TaskCounts) -> None:

@@ -37,6 +37,20 @@ def test_person_key_known_answers():
     assert person_keys(SECRET, [NUMBER, None, "", NUMBER]) == [KNOWN_KEY, None, None, KNOWN_KEY]
 
 
+def test_person_keys_are_the_hmac_whatever_the_secret_length():
+    # person_keys sets HMAC up itself (inner and outer states): the key's padding, and a
+    # key longer than SHA-256's 64-byte block hashed first (RFC 4231, test case 6)
+    case6 = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+    text = "Test Using Larger Than Block-Size Key - Hash Key First"
+    assert person_key(b"\xaa" * 131, text) == case6
+    numbers = [NUMBER, "11010519491231002X", "编号-7", None, "", NUMBER]
+    for secret in (b"", b"k" * 63, b"k" * 64, b"k" * 65, bytes(range(256))):
+        expected = [
+            hmac.new(secret, n.encode(), hashlib.sha256).hexdigest() if n else None for n in numbers
+        ]
+        assert person_keys(secret, numbers) == expected
+
+
 def test_another_secret_gives_another_key_and_no_key_is_the_plain_hash():
     other = person_key(b"another-secret", NUMBER)
     assert other == hmac.new(b"another-secret", NUMBER.encode(), hashlib.sha256).hexdigest()

@@ -116,10 +116,10 @@ def test_no_identity_number_is_stored(engine, assessor):
 
 
 def test_a_failure_mid_write_leaves_no_partial_review(engine, assessor, monkeypatch):
-    def broken(review_id, result):
+    def broken(spool, review_id):  # the problems, written last, after records and tasks
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_problems", broken)
+    monkeypatch.setattr(store.ProblemSpool, "rows", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         save_review(
             engine,
