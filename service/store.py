@@ -222,8 +222,7 @@ class ReviewWriter:
         current = record_frame(piece, self.secret)
         _insert_records(self.connection, review_id, current, piece.patterns)
         if self.task_writer is not None:
-            local = piece.assessed
-            self.task_writer.add(current, piece.levels, local.patterns, local.pattern)
+            self.task_writer.add(current, piece.levels, piece.codes, piece.patterns.new)
         if len(piece.facts) or not self._parts:
             blob = facts_blob.dumps(piece.facts)
             if self._parts == 0:

@@ -61,32 +61,62 @@ class TaskCounts:
     resolved_by_review: int = 0
 
 
-def _templates(patterns, created_ts: int, made: dict | None = None) -> list[list[tuple]]:
-    """Each pattern's tasks: (action, department, cooperating, clause, hours, due_ts);
-    ``made``: the templates made so far, by what they are made of (the same few
-    interventions recur in thousands of patterns: each template is made once)."""
-    made = {} if made is None else made
-    out = []
-    for p in patterns:
-        templates = []
-        for i in p.interventions:
-            what = (i["action"], i["department"], tuple(i["cooperating"]), i["clause"])
-            what += (i["deadline_hours"],)
-            template = made.get(what)
-            if template is None:
-                cooperating = "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else ""
-                hours = int(i["deadline_hours"])
-                template = made[what] = (
-                    i["action"],
-                    i["department"],
-                    cooperating,
-                    i["clause"],
-                    hours,
-                    created_ts + hours * 3600,
-                )
-            templates.append(template)
-        out.append(templates)
-    return out
+class Templates:
+    """The review's task templates: the distinct ones, (action, department, cooperating,
+    clause, hours, due_ts) — the same few interventions recur in thousands of patterns,
+    each template is made once — and each of the review's patterns' templates, by the
+    pattern's number (service.review.Patterns): a few bytes a pattern."""
+
+    def __init__(self, created_ts: int):
+        self.created_ts = created_ts
+        self.distinct: list[tuple] = []
+        self.numbers: dict[tuple, int] = {}  # what a template is made of -> its number
+        self.sizes = np.zeros(0, dtype=np.int64)  # each pattern's number of templates
+        self.starts = np.zeros(0, dtype=np.int64)  # where they start in ``chosen``
+        self.chosen = np.zeros(0, dtype=np.int64)  # their numbers, pattern after pattern
+        self._table = np.zeros((0, 6), dtype=object)
+
+    def add(self, new) -> None:
+        """``new``: (number, pattern) of the patterns first seen, numbered on from the last."""
+        sizes, chosen = [], []
+        for number, pattern in new:
+            if number != len(self.sizes) + len(sizes):
+                raise ValueError(f"pattern {number} comes out of turn")
+            sizes.append(len(pattern.interventions))
+            chosen += [self._number(i) for i in pattern.interventions]
+        if sizes:
+            self.sizes = np.concatenate([self.sizes, np.array(sizes, dtype=np.int64)])
+            self.chosen = np.concatenate([self.chosen, np.array(chosen, dtype=np.int64)])
+            self.starts = np.cumsum(self.sizes) - self.sizes
+
+    def _number(self, i: dict) -> int:
+        what = (i["action"], i["department"], tuple(i["cooperating"]), i["clause"])
+        what += (i["deadline_hours"],)
+        number = self.numbers.get(what)
+        if number is None:
+            hours = int(i["deadline_hours"])
+            cooperating = "," + ",".join(i["cooperating"]) + "," if i["cooperating"] else ""
+            made = (i["action"], i["department"], cooperating, i["clause"], hours)
+            number = self.numbers[what] = len(self.distinct)
+            self.distinct.append((*made, self.created_ts + hours * 3600))
+        return number
+
+    def expand(self, codes) -> tuple[np.ndarray, np.ndarray]:
+        """Every task of people with these patterns (``codes``: each person's pattern
+        number), person by person and each person's in intervention order: its person
+        (index into ``codes``) and its template (number)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        each = self.sizes[codes]  # each person's number of tasks
+        person = np.repeat(np.arange(len(codes)), each)
+        within = np.arange(len(person)) - np.repeat(np.cumsum(each) - each, each)
+        return person, self.chosen[self.starts[codes[person]] + within]
+
+    def table(self) -> np.ndarray:
+        """The distinct templates as an object array, one row each."""
+        if len(self._table) != len(self.distinct):
+            self._table = np.empty((len(self.distinct), 6), dtype=object)
+            self._table[:] = self.distinct
+        return self._table
 
 
 def _previous_active(connection, review) -> dict[tuple[str, str], tuple[int, str]]:
@@ -106,7 +136,7 @@ def create_for_review(connection, review, people, levels, patterns) -> TaskCount
     """Every intervention of the review's people becomes a task (``TaskWriter`` fed the
     whole review as one piece)."""
     writer = TaskWriter(connection, review)
-    writer.add(people, levels, patterns, people["pattern"].to_numpy())
+    writer.add(people, levels, people["pattern"].to_numpy(), list(enumerate(patterns)))
     return writer.finish()
 
 
@@ -126,20 +156,21 @@ class TaskWriter:
         self.previous = _previous_active(connection, review)
         self.people = {key for key, _ in self.previous}
         self.counts, self.matched, self.present = TaskCounts(), [], set()
-        self.made: dict[tuple, tuple] = {}  # the task templates made so far (_templates)
+        self.templates = Templates(self.created_ts)
 
-    def add(self, people, levels, patterns, codes) -> None:
+    def add(self, people, levels, codes, new) -> None:
         """``people``: the piece's record frame (row, person_key, person_id, name_masked);
-        ``levels``: each person's level; ``patterns`` and ``codes``: the piece's patterns
-        and each person's index into them. The tasks are worked out as columns (numpy:
-        no Python code per task)."""
-        templates = _templates(patterns, self.created_ts, self.made)
+        ``levels``: each person's level; ``codes``: each person's pattern, the review's
+        number of it (service.review.Patterns); ``new``: the patterns first seen in this
+        piece, with their numbers. The tasks are worked out as columns (numpy: no Python
+        code per task)."""
+        self.templates.add(new)
         keys = people["person_key"].to_numpy(dtype=object)
         if self.previous:
             self.present |= self.people & set(keys.tolist())
-        person, template, flat = _expand(templates, codes)
+        person, template = self.templates.expand(codes)
         if self.previous:
-            person, template = self._not_carried(keys, person, template, flat)
+            person, template = self._not_carried(keys, person, template)
         self.counts.created += len(person)
         if not len(person):
             return
@@ -150,13 +181,15 @@ class TaskWriter:
             people["name_masked"].to_numpy(dtype=object),
             np.asarray(levels, dtype=object),
         ]
-        write = _copy if self.connection.dialect.name == "postgresql" else _executemany
-        write(self.connection, self.review, self.created_ts, persons, person, flat, template)
+        if self.connection.dialect.name == "postgresql":
+            _copy(self.connection, self.review, persons, person, self.templates, template)
+        else:
+            _executemany(self.connection, self.review, persons, person, self.templates, template)
 
-    def _not_carried(self, keys, person, template, flat):
+    def _not_carried(self, keys, person, template):
         """The tasks left to create: those an earlier review's active task (same person,
         same action) does not already stand for (those are matched: carried over)."""
-        actions = np.array([t[0] for t in flat], dtype=object)
+        actions = self.templates.table()[:, 0]
         pairs = list(zip(keys[person].tolist(), actions[template].tolist(), strict=True))
         previous = self.previous
         again = np.fromiter((pair in previous for pair in pairs), dtype=bool, count=len(pairs))
@@ -176,33 +209,16 @@ class TaskWriter:
         return self.counts
 
 
-def _expand(templates: list[list[tuple]], codes) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
-    """Every task of a piece, person by person in sheet order and each person's in
-    intervention order: its person (index into the piece) and its template (index into
-    the flat list of the patterns' templates, returned too)."""
-    sizes = np.array([len(t) for t in templates] + [0], dtype=np.int64)
-    codes = np.asarray(codes, dtype=np.int64)
-    each = sizes[codes]  # each person's number of tasks
-    person = np.repeat(np.arange(len(codes)), each)
-    starts = np.cumsum(sizes) - sizes  # each pattern's first template in the flat list
-    within = np.arange(len(person)) - np.repeat(np.cumsum(each) - each, each)
-    flat = [t for made in templates for t in made]
-    return person, starts[codes[person]] + within, flat
-
-
-def _tail_columns(flat: list[tuple], template: np.ndarray) -> list[list]:
-    """Each task's template values, as six columns (action … due_ts)."""
-    return [np.array([t[j] for t in flat], dtype=object)[template].tolist() for j in range(6)]
-
-
-def _executemany(connection, review, created_ts: int, persons, person, flat, template) -> None:
+def _executemany(connection, review, persons, person, templates: Templates, template) -> None:
     """SQLite: the review's numbers are written into the statement once (ints only), the
     rest bound per row (13 values instead of 19: binding is a third of the time), the
     rows zipped from columns (no Python code per row)."""
-    rid, ts = int(review.id), int(created_ts)
+    rid, ts = int(review.id), int(templates.created_ts)
     values = f"{rid}, {rid}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {ts}, ?, 'open', 1, {ts}"
     names = ", ".join(f'"{c}"' for c in TASK_INSERT)
-    columns = [c[person].tolist() for c in persons] + _tail_columns(flat, template)
+    table = templates.table()
+    columns = [c[person].tolist() for c in persons]
+    columns += [table[template, j].tolist() for j in range(table.shape[1])]
     rows = zip(repeat(review.township), repeat(review.village), *columns, strict=False)
     cursor = connection.connection.driver_connection.cursor()
     cursor.executemany(f"INSERT INTO task ({names}) VALUES ({values})", rows)
@@ -212,7 +228,7 @@ def _text(value) -> str:
     return "\\N" if value is None else str(value).translate(COPY_ESCAPES)
 
 
-def _copy(connection, review, created_ts: int, persons, person, flat, template) -> None:
+def _copy(connection, review, persons, person, templates: Templates, template) -> None:
     """PostgreSQL: COPY in text form, each line the person's part (made once per person
     with tasks) and the template's part (made once per template)."""
     head = "\t".join(_text(v) for v in (review.id, review.id, review.township, review.village))
@@ -222,9 +238,10 @@ def _copy(connection, review, created_ts: int, persons, person, flat, template) 
         head + "\t" + "\t".join(map(_text, values)) + "\t"
         for values in zip(*(c[who].tolist() for c in persons), strict=True)
     ]
+    ts = templates.created_ts
     tails = [
-        f"{a}\t{d}\t{c}\t{clause}\t{hours}\t{created_ts}\t{due}\topen\t1\t{created_ts}\n"
-        for a, d, c, clause, hours, due in ([_text(v) for v in t] for t in flat)
+        f"{a}\t{d}\t{c}\t{clause}\t{hours}\t{ts}\t{due}\topen\t1\t{ts}\n"
+        for a, d, c, clause, hours, due in ([_text(v) for v in t] for t in templates.distinct)
     ]
     heads = np.repeat(np.array(prefixes, dtype=object), np.diff(starts, append=len(person)))
     tails_ = np.array(tails, dtype=object)

@@ -477,3 +477,35 @@ def test_supervision_on_time_late_overdue_and_median(engine, assessor, rules):  
     ) == len(tasks)
     assert [v["village"] for v in report["villages_with_overdue_critical"]] == ["城东村"]
     assert mine["total"] == 0 and mine["villages_with_overdue_critical"] == []
+
+
+def test_templates_are_made_once_and_expanded_person_by_person():
+    """The tasks of a piece, as columns: person by person in sheet order, each person's
+    in its pattern's intervention order; a template made once however many patterns
+    carry it; patterns numbered as the review numbers them (service.review.Patterns)."""
+    from types import SimpleNamespace
+
+    def intervention(action, hours, cooperating=()):
+        return {
+            "action": action,
+            "department": "dept",
+            "cooperating": list(cooperating),
+            "clause": "§1",
+            "deadline_hours": hours,
+        }
+
+    visit, report = intervention("visit", 72, ["school"]), intervention("report", 24)
+    templates = task_store.Templates(created_ts=1000)
+    templates.add([(0, SimpleNamespace(interventions=[visit, report]))])
+    templates.add(
+        [(1, SimpleNamespace(interventions=[])), (2, SimpleNamespace(interventions=[dict(report)]))]
+    )
+    assert templates.distinct == [
+        ("visit", "dept", ",school,", "§1", 72, 1000 + 72 * HOUR),
+        ("report", "dept", "", "§1", 24, 1000 + 24 * HOUR),
+    ]
+    person, template = templates.expand([2, 0, 1, 0])
+    assert person.tolist() == [0, 1, 1, 3, 3]
+    assert template.tolist() == [1, 0, 1, 0, 1]
+    with pytest.raises(ValueError, match="out of turn"):
+        templates.add([(5, SimpleNamespace(interventions=[visit]))])
