@@ -99,8 +99,8 @@ def person_key(secret: bytes, id_number: str | None) -> str | None:
 def person_keys(secret: bytes, numbers) -> list[str | None]:
     """``person_key`` for many numbers: HMAC-SHA256 (RFC 2104) from the key's inner and
     outer SHA-256 states, made once and copied per number (``hmac.digest``, the one-shot
-    call, sets the key up again for every number: about twice the time, and it lets go
-    of the GIL for each). tests/service/test_hashes.py holds it to ``hmac`` and RFC 4231."""
+    call, sets the key up again for every number: about twice the time).
+    tests/service/test_hashes.py holds it to ``hmac`` and to RFC 4231."""
     key = hashlib.sha256(secret).digest() if len(secret) > BLOCK else secret
     key = key.ljust(BLOCK, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
