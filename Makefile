@@ -65,6 +65,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/review.py
+	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/web.py

@@ -280,3 +280,29 @@ def test_the_most_urgent_actions_survive_the_cut_across_batches(assessor, tmp_pa
     assert total > 1000 and len(expected) == 300
     assert done.report.actions == expected and done.report.actions_total == total
     assert done.report.departments == departments
+
+
+def test_a_batch_whose_people_have_no_identity_number(engines, assessor, tmp_path):
+    """A batch of people without identity numbers is stored, given tasks and counted as
+    untracked across quarters (no key to follow them by), beside batches with numbers."""
+    frame = with_identities(population(6, seed=1), seed=1).astype(object)
+    frame.loc[:1, "id_number"] = None
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    done = []
+    for period in ("2026Q3", "2026Q4"):
+        batches = sheet_batches(path, path.name, rows=2)
+        done.append(
+            review_file(
+                batches, assessor, township="t", village="v", period=period,
+                engine=engines[0], secret=b"s",
+            )
+        )  # fmt: skip
+    first, second = done
+    assert first.summary.counts()["scored"] == 6 and first.tasks.created > 0
+    assert second.changes.counts()["untracked"] == 2 and second.changes.counts()["new"] == 0
+    with Session(engines[0]) as session:
+        keys = session.exec(select(Task.person_key).where(Task.review_id == first.review.id))
+        keys = list(keys)
+    assert None in keys and any(k is not None for k in keys)
+    assert second.tasks.carried_over == len([k for k in keys if k is not None])
