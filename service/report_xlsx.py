@@ -59,7 +59,18 @@ def _records(headers: list[str], rows: list) -> Iterator[dict] | pa.Table:
     headers (an empty list of records would leave the sheet without its header)."""
     if not rows:
         return pa.table({h: pa.array([], pa.string()) for h in headers})
-    return (dict(zip(headers, row, strict=True)) for row in rows)
+    return (dict(zip(headers, map(_fitted, row), strict=True)) for row in rows)
+
+
+EXCEL_TEXT = 32_767  # characters a cell holds (Excel's limit; the writer refuses more)
+
+
+def _fitted(value):
+    """A text cut to what a cell holds, ending in "…" (a sheet's ignored headers, joined,
+    can run past it); anything else as it is."""
+    if isinstance(value, str) and len(value) > EXCEL_TEXT:
+        return value[: EXCEL_TEXT - 1] + "…"
+    return value
 
 
 def _summary(data: ReportData) -> list[list]:

@@ -129,3 +129,25 @@ def test_a_sheet_without_rows_keeps_its_header():
     ):
         rows = list(book[title].iter_rows(values_only=True))
         assert rows == [tuple(headers)], title
+
+
+def test_a_sheet_with_headers_past_a_cells_limit_still_gets_its_report(assessor, tmp_path):
+    """Twenty unrecognised headers of 1,900 characters each, joined in the summary, run past
+    the 32,767 characters a cell holds: the report is written, that cell cut with "…"."""
+    from models.sheets.files import sheet_batches
+    from service.report_xlsx import EXCEL_TEXT
+    from service.reviewing import review_file
+
+    headers = ["类别", "年龄"] + [f"{k:02d}" + "栏" * 1898 for k in range(20)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(headers) + "\n" + ",".join(["儿童", "10"] + [""] * 20) + "\n")
+    done = review_file(
+        sheet_batches(path, path.name), assessor, township="t", village="v", period="2026Q4"
+    )
+    assert len(", ".join(done.report.ignored_columns)) > EXCEL_TEXT
+    out = io.BytesIO()
+    write_report(done.report, out)
+    summary = load_workbook(io.BytesIO(out.getvalue()))["summary"]
+    cut = [row[1].value for row in summary.iter_rows() if "ignored" in str(row[0].value)]
+    assert len(cut) == 1 and len(cut[0]) == EXCEL_TEXT and cut[0].endswith("…")
+    assert cut[0].startswith(headers[2])
