@@ -108,7 +108,11 @@ _saved_thresholds: tuple[int, ...] = ()
 @contextlib.contextmanager
 def collecting_less():
     """Collect cyclic garbage less often while a bulk job runs (``BULK_GC_THRESHOLD``);
-    the usual thresholds come back when the last such job in the process ends."""
+    the usual thresholds come back when the last such job in the process ends.
+
+    The thresholds are the process's: in the server, requests served while a village's
+    review runs see them too (fewer young collections, each of more objects: a few
+    milliseconds at most, benchmarks/api.py's p99 is the figure to watch)."""
     global _bulk_depth, _saved_thresholds
     with _bulk_lock:
         if _bulk_depth == 0:
