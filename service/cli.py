@@ -25,7 +25,7 @@ from models.sheets.files import CHUNK_ROWS
 from rules.errors import RulesError
 from rules.loader import DATA_DIR, load_ruleset
 from service.cli_model import fixtures_app, model_app
-from service.cli_simulate import simulate
+from service.cli_simulate import ENGINE, INPUT_FORMAT, MASTER, simulate
 from service.cli_tasks import supervision_command, tasks_app
 from service.problems import field_errors
 
@@ -179,21 +179,15 @@ def review_command(
     ),
     show_personal: bool = typer.Option(False, help="unmasked names and identity numbers"),
     store: bool = typer.Option(True, help="keep the review in LIUSHOU_DATABASE_URL"),
-    engine: str = typer.Option(
-        "local", help="local (this machine) or spark (Apache Spark: docs/spark.md)"
-    ),
-    master: str | None = typer.Option(
-        None, help="with --engine spark: local[2], yarn, spark://… (default: spark-submit's)"
-    ),
+    engine: str = ENGINE,
+    master: str | None = MASTER,
     out_dir: str | None = typer.Option(
         None, help="with --engine spark: where results, problems and summary.json go"
     ),
     previous: str | None = typer.Option(
         None, help="with --engine spark: an earlier --out-dir, for the changes since"
     ),
-    input_format: str | None = typer.Option(
-        None, help="with --engine spark: csv or parquet (default: from the path)"
-    ),
+    input_format: str | None = INPUT_FORMAT,
     batch_rows: int = typer.Option(
         CHUNK_ROWS, min=1_000, max=1_000_000, help="rows read at a time (memory follows it)"
     ),

@@ -12,6 +12,15 @@ from pathlib import Path
 
 import typer
 
+# Options review and simulate share (service.cli's review uses them too); one definition
+ENGINE = typer.Option("local", help="local (this machine) or spark (Apache Spark: docs/spark.md)")
+MASTER = typer.Option(
+    None, help="with --engine spark: local[2], yarn, spark://… (default: spark-submit's)"
+)
+INPUT_FORMAT = typer.Option(
+    None, help="with --engine spark: csv or parquet (default: from the path)"
+)
+
 
 def simulate(
     file: str = typer.Argument(
@@ -27,15 +36,9 @@ def simulate(
     apply_model: bool = typer.Option(
         False, "--apply-model", help="raise levels with the model of LIUSHOU_MODEL_PATH"
     ),
-    engine: str = typer.Option(
-        "local", help="local (this machine) or spark (Apache Spark: docs/spark.md)"
-    ),
-    master: str | None = typer.Option(
-        None, help="with --engine spark: local[2], yarn, spark://… (default: spark-submit's)"
-    ),
-    input_format: str | None = typer.Option(
-        None, help="with --engine spark: csv or parquet (default: from the path)"
-    ),
+    engine: str = ENGINE,
+    master: str | None = MASTER,
+    input_format: str | None = INPUT_FORMAT,
 ) -> None:
     """Baseline against proposal on the vectorized engine; the rules in force are unchanged."""
     from evaluation import cohort, overrides, simulate

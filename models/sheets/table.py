@@ -157,8 +157,8 @@ def read_table(
     slow = np.logical_or.reduce([c.refused for c in columns.values()] + [np.zeros(n, bool)])
     if len({f for _, f in positions}) != len(positions):
         slow[:] = True  # two headers for one field: the per-row path decides which cell counts
+    # every header names one of all_fields() (models.sheets.columns.header_field)
     typed = {name: columns[name].values if name in columns else _empty(n) for name in all_fields()}
-    typed.update({name: c.values for name, c in columns.items() if name not in typed})
     slow |= _checks(typed, columns, n, today)
     slow &= ~blank
     fast = ~slow & ~blank
