@@ -40,9 +40,12 @@ from rules.vectorized import (
 )
 
 DETAILS = ("full", "levels")
-# finished patterns kept on a ruleset, the least recently used let go past it (~3 KB each;
-# a county's million people have ~30,000, most of them rare)
-PATTERN_BOOK = 16_384
+# Finished patterns kept on a ruleset, the least recently used let go past it. Unit:
+# patterns (~3.5 KB each). Source: benchmarks/review.py, 2026-12-02: a county's million
+# people have ~30,000, most of them rare; 16,384 held 57 MB, 4,096 hold ~14 MB and cost
+# ~4 s of CPU a million people in patterns finished again (34,545 → 78,577), the price of
+# keeping a 5,000,000-row review with its store thread under 600 MB.
+PATTERN_BOOK = 4_096
 
 
 @dataclass(frozen=True)

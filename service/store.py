@@ -8,7 +8,8 @@ import hashlib
 import pickle
 import tempfile
 from collections.abc import Iterator
-from itertools import chain, repeat
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, SQLModel, create_engine, select
 
 from models import reasons
 from models.changes import (
@@ -215,31 +216,54 @@ class ReviewWriter:
         self.task_writer = TaskWriter(self.connection, review) if self.tasks else None
         self.spool = ProblemSpool()
         self._parts = 0
+        self.review_id = int(review.id)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="review-store")
+        self._writing: Future | None = None
         return self
 
     def add(self, piece) -> None:
-        review_id = self.review.id
+        """The piece's rows are made here, in the scoring's thread; the store's thread
+        writes them while the next piece is scored (the piece before is waited for
+        first: one piece in flight). Its statements parse their rows in C (``_bulk``,
+        ``INSERT … SELECT``), where the GIL is released: the two run on two cores."""
         current = record_frame(piece, self.secret)
-        _insert_records(self.connection, review_id, current, piece.patterns)
-        if self.task_writer is not None:
-            self.task_writer.add(current, piece.levels, piece.codes, piece.patterns.new)
+        records = _record_rows(self.review.id, current, piece.patterns)
+        tasks = (
+            self.task_writer.prepare(current, piece.codes, piece.patterns.new)
+            if (self.task_writer is not None)
+            else None
+        )
+        facts = None
         if len(piece.facts) or not self._parts:
-            blob = facts_blob.dumps(piece.facts)
-            if self._parts == 0:
-                self._session.add(ReviewFacts(review_id=review_id, data=blob))
-                self._session.flush()
-            else:
-                _bulk(
-                    self.connection,
-                    "review_facts_part",
-                    ("review_id", "part", "data"),
-                    [(review_id, self._parts, blob)],
-                )
+            facts = (self._parts, facts_blob.dumps(piece.facts))
             self._parts += 1
         self.changes.add(current)
         self.spool.add(piece.problems)
+        del current
+        self._wait()
+        self._writing = self._thread.submit(self._write, records, tasks, facts)
+
+    def _write(self, records, tasks, facts) -> None:
+        """The store's thread: one piece's patterns, records, tasks and facts."""
+        patterns, people = records
+        _bulk(self.connection, "review_pattern", PATTERN_INSERT, patterns)
+        _bulk(self.connection, "review_record", RECORD_INSERT, people)
+        if tasks is not None:
+            self.task_writer.write(tasks)
+        if facts is not None:
+            part, blob = facts
+            table = ReviewFacts if part == 0 else ReviewFactsPart
+            values = {"review_id": self.review_id, "data": blob} | ({"part": part} if part else {})
+            self.connection.execute(sa.insert(table.__table__).values(**values))
+
+    def _wait(self) -> None:
+        """The piece being written, finished (its error raised here)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
 
     def finish(self, counts: dict) -> tuple[Review, Changes]:
+        self._wait()
         review, session = self.review, self._session
         for key in COUNTS:
             setattr(review, key, counts[key])
@@ -273,6 +297,13 @@ class ReviewWriter:
 
     def __exit__(self, kind, error, trace) -> None:
         try:
+            try:
+                self._wait()  # nothing may touch the connection while the thread writes
+            except Exception:
+                if kind is None:
+                    raise
+            finally:
+                self._thread.shutdown()
             if not getattr(self, "_done", False):
                 self._transaction.rollback()
         finally:
@@ -484,8 +515,8 @@ def record_frame(piece, secret: bytes) -> pd.DataFrame:
     )
 
 
-def _insert_records(connection, review_id: int, current: pd.DataFrame, patterns) -> None:
-    """The patterns first seen in this piece once (``patterns``: the review's
+def _record_rows(review_id: int, current: pd.DataFrame, patterns) -> tuple[list, Iterator]:
+    """The rows of the patterns first seen in this piece (``patterns``: the review's
     service.review.Patterns), then one short row per person pointing at its pattern (ORM
     objects cost ~0.2 ms a row; JSON per row would be most of the bytes)."""
     rows_ = [
@@ -498,29 +529,60 @@ def _insert_records(connection, review_id: int, current: pd.DataFrame, patterns)
         )
         for k, p in patterns.new
     ]
-    _bulk(connection, "review_pattern", PATTERN_INSERT, rows_)
     pattern = current["pattern"].to_numpy(dtype=np.int64)
     scores = np.array(patterns.scores, dtype=np.int64)[pattern]
     columns = [current[c].tolist() for c in RECORD_INSERT[1:-2]]
     columns += [scores.tolist(), pattern.tolist()]
-    rows = zip(repeat(review_id), *columns, strict=False)  # no Python code per row
-    _bulk(connection, "review_record", RECORD_INSERT, rows)
+    return rows_, zip(repeat(review_id), *columns, strict=False)  # no Python code per row
 
 
 PATTERN_INSERT = ("review_id", "pattern", "rule_ids", "interventions", "data_gaps")
 
 
-def _bulk(connection, table: str, columns: tuple[str, ...], rows) -> None:
-    """Rows (tuples) straight to the driver: COPY for PostgreSQL, executemany for SQLite."""
+BULK_ROWS = 5_000  # rows a statement of _bulk: its JSON text about a megabyte
+NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+
+def _bulk(connection, table: "str | sa.Table", columns: tuple[str, ...], rows) -> None:
+    """Rows (tuples of ``columns``) into ``table``, ``BULK_ROWS`` a statement, each
+    statement one JSON text unpacked by the database (SQLite ``json_each``, PostgreSQL
+    ``json_array_elements``), in order: parsed and written in C with the GIL released,
+    so that the review's store thread (ReviewWriter) runs beside the scoring.
+    ``executemany`` and COPY's ``write_row`` take the GIL back at every row."""
+    if isinstance(table, str):
+        table = SQLModel.metadata.tables[table]
+    statement = _json_insert(connection.dialect, table, columns)
+    rows = iter(rows)
+    while chunk := list(islice(rows, BULK_ROWS)):
+        # bytes, not str: a Python str of Chinese text would be two to four times its size
+        connection.execute(statement, {"rows": orjson.dumps(chunk, option=NUMPY)})
+
+
+def _cast(column: sa.Column, dialect) -> str:
+    """The type a JSON value is cast to: a text as ``text`` (a CAST to ``varchar(n)``
+    would cut a longer one short in silence; the insert itself refuses it, as COPY did)."""
+    kind = getattr(column.type, "impl", column.type)  # sqlmodel's AutoString: a String
+    if isinstance(kind, sa.String) and not isinstance(kind, sa.Enum):
+        return "text"
+    return column.type.compile(dialect=dialect)
+
+
+def _json_insert(dialect, table: sa.Table, columns: tuple[str, ...]) -> sa.TextClause:
+    """``INSERT … SELECT`` of the rows of a JSON array of arrays, bound as ``:rows``."""
     names = ", ".join(f'"{c}"' for c in columns)
-    driver = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with driver.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    driver.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    if dialect.name == "postgresql":
+        values = ", ".join(
+            f"CAST(value->>{i} AS {_cast(table.c[c], dialect)})" for i, c in enumerate(columns)
+        )
+        source = "json_array_elements(CAST(convert_from(:rows, 'UTF8') AS json)) "
+        source += "WITH ORDINALITY AS e(value, at)"
+    else:
+        values = ", ".join(f"value->>{i}" for i in range(len(columns)))
+        source = "json_each(CAST(:rows AS TEXT)) AS e"  # its ``key``: the place in the array
+    order = "e.at" if dialect.name == "postgresql" else "e.key"
+    return sa.text(
+        f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {source} ORDER BY {order}"
+    )
 
 
 def records_of(

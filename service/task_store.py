@@ -1,15 +1,17 @@
 """Tasks created with a review, in its transaction: written in bulk, carried over.
 
 Called by ``service.store.save_review``; the lists and updates are in service.tasks.
-A county's review makes about two million tasks, so they go straight to the driver,
-worked out as columns (numpy: each task's person and template, no Python code per
-task): SQLite ``executemany`` with the review's constants written once into the
-statement, PostgreSQL ``COPY`` fed with text assembled per person (an intervention's
-part of the line is made once per pattern). ``benchmarks/tasks.py`` measures both.
+A county's review makes about two million tasks. They are made by the database itself,
+one ``INSERT … SELECT`` a piece: the piece's records (``review_record``, written just
+before, each naming its pattern) joined with the review's task templates by pattern
+(a temporary table ``task_template``: each pattern's interventions, a few thousand
+rows), so that no task passes through Python at all (SQLite and PostgreSQL alike).
+Tasks an earlier review's active task already stands for (carried over) are left out
+through a second temporary table of (row, position) pairs. ``benchmarks/tasks.py``
+measures both stores.
 """
 
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import sqlalchemy as sa
@@ -50,8 +52,51 @@ EVENT_INSERT = (
     "review_id",
     "note",
 )
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-CHUNK = 50_000
+TEMPLATE_INSERT = (
+    "pattern",
+    "position",
+    "action",
+    "department",
+    "cooperating",
+    "clause",
+    "deadline_hours",
+    "due_ts",
+)
+_TEMPORARY = sa.MetaData()  # the writer's own tables, never migrated: see TaskWriter
+TASK_TEMPLATE = sa.Table(
+    "task_template",
+    _TEMPORARY,
+    sa.Column("pattern", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("action", sa.String),
+    sa.Column("department", sa.String),
+    sa.Column("cooperating", sa.String),
+    sa.Column("clause", sa.String),
+    sa.Column("deadline_hours", sa.Integer),
+    sa.Column("due_ts", sa.BigInteger),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+TASK_SKIP = sa.Table(
+    "task_skip",
+    _TEMPORARY,
+    sa.Column("row", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+@dataclass
+class PieceTasks:
+    """What ``TaskWriter.write`` needs of a piece: the task_template rows of its new
+    patterns, the (row, position) pairs carried over (not made again), how many tasks
+    are due, and the statement's values (none for a piece without people)."""
+
+    templates: list[tuple]
+    skip: list[tuple[int, int]]
+    due: int
+    values: dict
 
 
 @dataclass
@@ -76,18 +121,23 @@ class Templates:
         self.chosen = np.zeros(0, dtype=np.int64)  # their numbers, pattern after pattern
         self._table = np.zeros((0, 6), dtype=object)
 
-    def add(self, new) -> None:
-        """``new``: (number, pattern) of the patterns first seen, numbered on from the last."""
-        sizes, chosen = [], []
+    def add(self, new) -> list[tuple]:
+        """``new``: (number, pattern) of the patterns first seen, numbered on from the last.
+        Returns their rows of ``task_template`` (TEMPLATE_INSERT): each pattern's
+        interventions in order, by position."""
+        sizes, chosen, rows = [], [], []
         for number, pattern in new:
             if number != len(self.sizes) + len(sizes):
                 raise ValueError(f"pattern {number} comes out of turn")
             sizes.append(len(pattern.interventions))
-            chosen += [self._number(i) for i in pattern.interventions]
+            made = [self._number(i) for i in pattern.interventions]
+            rows += [(number, at, *self.distinct[t]) for at, t in enumerate(made)]
+            chosen += made
         if sizes:
             self.sizes = np.concatenate([self.sizes, np.array(sizes, dtype=np.int64)])
             self.chosen = np.concatenate([self.chosen, np.array(chosen, dtype=np.int64)])
             self.starts = np.cumsum(self.sizes) - self.sizes
+        return rows
 
     def _number(self, i: dict) -> int:
         what = (i["action"], i["department"], tuple(i["cooperating"]), i["clause"])
@@ -101,15 +151,19 @@ class Templates:
             self.distinct.append((*made, self.created_ts + hours * 3600))
         return number
 
-    def expand(self, codes) -> tuple[np.ndarray, np.ndarray]:
+    def count(self, codes) -> int:
+        """How many tasks people with these patterns have."""
+        return int(self.sizes[np.asarray(codes, dtype=np.int64)].sum())
+
+    def expand(self, codes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every task of people with these patterns (``codes``: each person's pattern
         number), person by person and each person's in intervention order: its person
-        (index into ``codes``) and its template (number)."""
+        (index into ``codes``), its template (number) and its position in the pattern."""
         codes = np.asarray(codes, dtype=np.int64)
         each = self.sizes[codes]  # each person's number of tasks
         person = np.repeat(np.arange(len(codes)), each)
         within = np.arange(len(person)) - np.repeat(np.cumsum(each) - each, each)
-        return person, self.chosen[self.starts[codes[person]] + within]
+        return person, self.chosen[self.starts[codes[person]] + within], within
 
     def table(self) -> np.ndarray:
         """The distinct templates as an object array, one row each."""
@@ -132,23 +186,16 @@ def _previous_active(connection, review) -> dict[tuple[str, str], tuple[int, str
     return {(r.person_key, r.action): (r.id, r.status) for r in connection.execute(statement)}
 
 
-def create_for_review(connection, review, people, levels, patterns) -> TaskCounts:
-    """Every intervention of the review's people becomes a task (``TaskWriter`` fed the
-    whole review as one piece)."""
-    writer = TaskWriter(connection, review)
-    writer.add(people, levels, people["pattern"].to_numpy(), list(enumerate(patterns)))
-    return writer.finish()
-
-
 class TaskWriter:
     """Every intervention of the review's people becomes a task, in the review's
-    transaction (``connection``), written in bulk piece by piece. An active task of an
-    earlier review of the village, for a person still found needing the same action, is
-    carried over (linked to this review, not duplicated); one whose person is in this
-    review but no longer needs the action is closed as ``resolved_by_review``. Both are
-    in the history. What is kept across pieces is bounded by the village's earlier
-    active tasks, not by this review: those tasks, the ones matched, and which of their
-    people this review has (and the few distinct task templates)."""
+    transaction (``connection``), made by the database piece by piece from the piece's
+    records (``add``). An active task of an earlier review of the village, for a person
+    still found needing the same action, is carried over (linked to this review, not
+    duplicated); one whose person is in this review but no longer needs the action is
+    closed as ``resolved_by_review``. Both are in the history. What is kept across
+    pieces is bounded by the village's earlier active tasks, not by this review: those
+    tasks, the ones matched, and which of their people this review has (and the
+    review's task templates, in Python and in ``task_template``)."""
 
     def __init__(self, connection, review):
         self.connection, self.review = connection, review
@@ -157,44 +204,64 @@ class TaskWriter:
         self.people = {key for key, _ in self.previous}
         self.counts, self.matched, self.present = TaskCounts(), [], set()
         self.templates = Templates(self.created_ts)
+        for table in (TASK_TEMPLATE, TASK_SKIP):  # the connection's own, gone on rollback
+            table.create(connection)
+        self.insert = sa.text(_insert_sql(skip=False))
+        self.insert_skipping = sa.text(_insert_sql(skip=True))
 
-    def add(self, people, levels, codes, new) -> None:
-        """``people``: the piece's record frame (row, person_key, person_id, name_masked);
-        ``levels``: each person's level; ``codes``: each person's pattern, the review's
-        number of it (service.review.Patterns); ``new``: the patterns first seen in this
-        piece, with their numbers. The tasks are worked out as columns (numpy: no Python
-        code per task)."""
-        self.templates.add(new)
-        keys = people["person_key"].to_numpy(dtype=object)
+    def prepare(self, people, codes, new) -> "PieceTasks":
+        """A piece's tasks as the database will make them, worked out in the scoring's
+        thread (no database: ``write`` does that, in the store's). ``people``: the piece's
+        records (service.store.record_frame: row, person_key, …); ``codes``: each person's
+        pattern, the review's number of it (service.review.Patterns); ``new``: the
+        patterns first seen in this piece, with their numbers."""
+        templates = self.templates.add(new)
+        if not len(people):
+            return PieceTasks(templates, [], 0, {})
+        rows = people["row"].to_numpy(dtype=np.int64)
+        skip: list[tuple[int, int]] = []
         if self.previous:
+            keys = people["person_key"].to_numpy(dtype=object)
             self.present |= self.people & set(keys.tolist())
-        person, template = self.templates.expand(codes)
-        if self.previous:
-            person, template = self._not_carried(keys, person, template)
-        self.counts.created += len(person)
-        if not len(person):
-            return
-        persons = [
-            people["row"].to_numpy(dtype=object),
-            keys,
-            people["person_id"].to_numpy(dtype=object),
-            people["name_masked"].to_numpy(dtype=object),
-            np.asarray(levels, dtype=object),
-        ]
-        if self.connection.dialect.name == "postgresql":
-            _copy(self.connection, self.review, persons, person, self.templates, template)
-        else:
-            _executemany(self.connection, self.review, persons, person, self.templates, template)
+            person, template, position = self.templates.expand(codes)
+            again = self._carried(keys, person, template)
+            skip = list(zip(rows[person[again]].tolist(), position[again].tolist(), strict=True))
+        values = {
+            "review": int(self.review.id),
+            "township": self.review.township,
+            "village": self.review.village,
+            "ts": self.created_ts,
+            "first": int(rows.min()),
+            "last": int(rows.max()),
+        }
+        return PieceTasks(templates, skip, self.templates.count(codes) - len(skip), values)
 
-    def _not_carried(self, keys, person, template):
-        """The tasks left to create: those an earlier review's active task (same person,
-        same action) does not already stand for (those are matched: carried over)."""
+    def write(self, piece: "PieceTasks") -> None:
+        """The piece's tasks made (after its records are written): its new templates, the
+        pairs to leave out, one ``INSERT … SELECT``, checked against the count due."""
+        from service.store import _bulk
+
+        _bulk(self.connection, TASK_TEMPLATE, TEMPLATE_INSERT, piece.templates)
+        if not piece.values:
+            return
+        _bulk(self.connection, TASK_SKIP, ("row", "position"), piece.skip)
+        insert = self.insert_skipping if piece.skip else self.insert
+        done = self.connection.execute(insert, piece.values)
+        if piece.skip:
+            self.connection.execute(sa.delete(TASK_SKIP))
+        if done.rowcount != piece.due:  # the piece's records, every one, and no other
+            raise RuntimeError(f"{done.rowcount} tasks made where {piece.due} were due")
+        self.counts.created += done.rowcount
+
+    def _carried(self, keys, person, template) -> np.ndarray:
+        """Which tasks an earlier review's active task (same person, same action) already
+        stands for: those are matched (carried over), not made again."""
         actions = self.templates.table()[:, 0]
         pairs = list(zip(keys[person].tolist(), actions[template].tolist(), strict=True))
         previous = self.previous
         again = np.fromiter((pair in previous for pair in pairs), dtype=bool, count=len(pairs))
         self.matched += [pairs[i] for i in np.flatnonzero(again)]
-        return person[~again], template[~again]
+        return again
 
     def finish(self) -> TaskCounts:
         if self.previous:
@@ -206,51 +273,32 @@ class TaskWriter:
                 self.present,
                 self.counts,
             )
+        for table in (TASK_TEMPLATE, TASK_SKIP):
+            table.drop(self.connection)
         return self.counts
 
 
-def _executemany(connection, review, persons, person, templates: Templates, template) -> None:
-    """SQLite: the review's numbers are written into the statement once (ints only), the
-    rest bound per row (13 values instead of 19: binding is a third of the time), the
-    rows zipped from columns (no Python code per row)."""
-    rid, ts = int(review.id), int(templates.created_ts)
-    values = f"{rid}, {rid}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {ts}, ?, 'open', 1, {ts}"
+def _insert_sql(skip: bool) -> str:
+    """A piece's tasks, made by the database: its records (the rows ``first``–``last``
+    of the review) joined with their patterns' templates, person by person in sheet
+    order and each person's in intervention order (the order of the task ids); with
+    ``skip``, less the (row, position) pairs in ``task_skip``."""
     names = ", ".join(f'"{c}"' for c in TASK_INSERT)
-    table = templates.table()
-    columns = [c[person].tolist() for c in persons]
-    columns += [table[template, j].tolist() for j in range(table.shape[1])]
-    rows = zip(repeat(review.township), repeat(review.village), *columns, strict=False)
-    cursor = connection.connection.driver_connection.cursor()
-    cursor.executemany(f"INSERT INTO task ({names}) VALUES ({values})", rows)
-
-
-def _text(value) -> str:
-    return "\\N" if value is None else str(value).translate(COPY_ESCAPES)
-
-
-def _copy(connection, review, persons, person, templates: Templates, template) -> None:
-    """PostgreSQL: COPY in text form, each line the person's part (made once per person
-    with tasks) and the template's part (made once per template)."""
-    head = "\t".join(_text(v) for v in (review.id, review.id, review.township, review.village))
-    starts = np.flatnonzero(np.diff(person, prepend=-1))  # each person's first task
-    who = person[starts]
-    prefixes = [
-        head + "\t" + "\t".join(map(_text, values)) + "\t"
-        for values in zip(*(c[who].tolist() for c in persons), strict=True)
-    ]
-    ts = templates.created_ts
-    tails = [
-        f"{a}\t{d}\t{c}\t{clause}\t{hours}\t{ts}\t{due}\topen\t1\t{ts}\n"
-        for a, d, c, clause, hours, due in ([_text(v) for v in t] for t in templates.distinct)
-    ]
-    heads = np.repeat(np.array(prefixes, dtype=object), np.diff(starts, append=len(person)))
-    tails_ = np.array(tails, dtype=object)
-    names = ", ".join(f'"{c}"' for c in TASK_INSERT)
-    driver = connection.connection.driver_connection
-    with driver.cursor().copy(f"COPY task ({names}) FROM STDIN") as copy:
-        for at in range(0, len(person), CHUNK):  # str + str, element by element
-            lines = heads[at : at + CHUNK] + tails_[template[at : at + CHUNK]]
-            copy.write("".join(lines.tolist()))
+    unless = (
+        'AND NOT EXISTS (SELECT 1 FROM task_skip s WHERE s."row" = r."row" '
+        "AND s.position = t.position) "
+        if skip
+        else ""
+    )
+    return (
+        f"INSERT INTO task ({names}) "
+        'SELECT :review, :review, :township, :village, r."row", r.person_key, r.person_id, '
+        "r.name_masked, r.risk_level, t.action, t.department, t.cooperating, t.clause, "
+        "t.deadline_hours, :ts, t.due_ts, 'open', 1, :ts "
+        "FROM review_record r JOIN task_template t ON t.pattern = r.pattern "
+        'WHERE r.review_id = :review AND r."row" BETWEEN :first AND :last '
+        f'{unless}ORDER BY r."row", t.position'
+    )
 
 
 def _follow_up(connection, review, previous, matched, present, counts: TaskCounts) -> None:

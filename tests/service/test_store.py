@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.review_tables import Review, ReviewFacts, ReviewPattern, ReviewProblem, ReviewRecord
-from service import store
+from models.sheets.files import sheet_batches
+from models.task_tables import Task
+from service import store, task_store
 from service.review import review
+from service.reviewing import review_file
 from service.store import make_engine, migrate, person_key, save_review
 
 SECRET = b"test-secret"
@@ -54,10 +57,11 @@ def engine(request, tmp_path):
     _admin(base, f'DROP DATABASE "{name}"')
 
 
+COLUMNS = ["类别", "身份证号码", "外出流浪乞讨", "自理能力", "年收入（元）"]
+
+
 def _quarter(assessor, period, rows):
-    frame = pd.DataFrame(
-        rows, columns=["类别", "身份证号码", "外出流浪乞讨", "自理能力", "年收入（元）"]
-    )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
     return review(frame, assessor, township="寿春镇", village="城东村", period=period)
 
 
@@ -155,3 +159,89 @@ def test_people_without_identity_numbers_are_stored_with_nulls(engine, assessor)
     assert (
         changes.new[0]["from_level"] is None and changes.new[0]["id_masked"] == "342422**********45"
     )
+
+
+def test_bulk_rows_arrive_whole_and_in_order(engine, monkeypatch):
+    """``_bulk`` sends its rows as JSON for the database to unpack: every kind of value a
+    store row holds arrives as it was sent (texts with quotes, backslashes, line breaks,
+    Chinese and emoji; None; large integers), in order, across statements."""
+    monkeypatch.setattr(store, "BULK_ROWS", 3)  # seven rows: three statements
+    texts = ['引号"与\\反斜杠', "换行\n与\t制表", "😀 emoji", "", "'单引号'", "普通", "长" * 512]
+    rows = [(None, "missing value", i * 10, text, f"原因 {i}") for i, text in enumerate(texts)]
+    with Session(engine) as session:
+        review = Review(
+            township="寿春镇", village="城东村", period="2026Q4", ruleset_version="1",
+            ruleset_sha256="0" * 64, **dict.fromkeys(store.COUNTS, 0),
+        )  # fmt: skip
+        session.add(review)
+        session.flush()
+        connection = session.connection()
+        rows = [(review.id, *row[1:]) for row in rows]
+        store._bulk(connection, "review_problem", store.PROBLEM_INSERT, iter(rows))
+        stored = session.exec(select(ReviewProblem).order_by(ReviewProblem.id)).all()
+        assert [(p.review_id, p.kind, p.row, p.column, p.reason) for p in stored] == rows
+        if engine.dialect.name == "postgresql":  # a text too long is refused, never cut
+            with pytest.raises(sa.exc.DataError), connection.begin_nested():
+                too_long = [(review.id, "missing value", 1, "长" * 513, "")]
+                store._bulk(connection, "review_problem", store.PROBLEM_INSERT, too_long)
+        late = 2**40 + 7  # seconds past 2**31: a BIGINT column
+        task = (review.id, review.id, "寿春镇", "城东村", 2, None, None, None, "high", "visit")
+        task += ("county_civil_affairs", "", "3.1.1", 72, late, late + 1, "open", 1, late)
+        store._bulk(connection, "task", task_store.TASK_INSERT, [task])
+        stored = session.exec(select(Task)).one()
+        assert (stored.created_ts, stored.due_ts, stored.person_key) == (late, late + 1, None)
+        session.rollback()
+
+
+def test_a_failure_in_the_store_thread_leaves_no_partial_review(
+    engine, assessor, monkeypatch, tmp_path
+):
+    """A piece's records and tasks are written by the store's thread while the next piece
+    is scored: its failure is raised in the review, and nothing is kept."""
+    calls = []
+
+    def broken(writer, piece):
+        calls.append(piece)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(writer, piece)
+
+    real = task_store.TaskWriter.write
+    monkeypatch.setattr(task_store.TaskWriter, "write", broken)
+    people = [["老人", ELDER_A, "是", "", ""], ["老人", ELDER_B, "否", "自理", "30000"]]
+    people.append(["老人", ELDER_C, "否", "自理", "30000"])
+    path = tmp_path / "people.csv"
+    pd.DataFrame(people, columns=COLUMNS).to_csv(path, index=False)
+    with pytest.raises(RuntimeError, match="disk full"):
+        review_file(
+            sheet_batches(path, path.name, rows=1), assessor, township="寿春镇",
+            village="城东村", period="2026Q4", engine=engine, secret=SECRET,
+        )  # fmt: skip
+    assert len(calls) == 2
+    with Session(engine) as session:
+        assert session.exec(select(Review)).all() == []
+        assert session.exec(select(ReviewRecord)).all() == []
+        assert session.exec(select(Task)).all() == []
+
+
+def test_a_piece_whose_tasks_do_not_add_up_is_refused(engine, assessor, monkeypatch):
+    """The database makes a piece's tasks from its records; if it makes more or fewer
+    than the piece's patterns call for, the review fails rather than store them."""
+    real = task_store.TaskWriter.prepare
+
+    def off_by_one(writer, *args):
+        made = real(writer, *args)
+        made.due += 1
+        return made
+
+    monkeypatch.setattr(task_store.TaskWriter, "prepare", off_by_one)
+    with pytest.raises(RuntimeError, match="tasks made where"):
+        save_review(
+            engine,
+            _quarter(assessor, "2026Q4", [["老人", ELDER_A, "是", "", ""]]),
+            assessor.ruleset,
+            SECRET,
+        )
+    with Session(engine) as session:
+        assert session.exec(select(Task)).all() == []
+        assert session.exec(select(Review)).all() == []

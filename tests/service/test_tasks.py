@@ -496,16 +496,23 @@ def test_templates_are_made_once_and_expanded_person_by_person():
 
     visit, report = intervention("visit", 72, ["school"]), intervention("report", 24)
     templates = task_store.Templates(created_ts=1000)
-    templates.add([(0, SimpleNamespace(interventions=[visit, report]))])
-    templates.add(
+    rows = templates.add([(0, SimpleNamespace(interventions=[visit, report]))])
+    rows += templates.add(
         [(1, SimpleNamespace(interventions=[])), (2, SimpleNamespace(interventions=[dict(report)]))]
     )
+    assert rows == [  # the task_template rows: (pattern, position, *template)
+        (0, 0, "visit", "dept", ",school,", "§1", 72, 1000 + 72 * HOUR),
+        (0, 1, "report", "dept", "", "§1", 24, 1000 + 24 * HOUR),
+        (2, 0, "report", "dept", "", "§1", 24, 1000 + 24 * HOUR),
+    ]
     assert templates.distinct == [
         ("visit", "dept", ",school,", "§1", 72, 1000 + 72 * HOUR),
         ("report", "dept", "", "§1", 24, 1000 + 24 * HOUR),
     ]
-    person, template = templates.expand([2, 0, 1, 0])
+    person, template, position = templates.expand([2, 0, 1, 0])
     assert person.tolist() == [0, 1, 1, 3, 3]
     assert template.tolist() == [1, 0, 1, 0, 1]
+    assert position.tolist() == [0, 0, 1, 0, 1]
+    assert templates.count([2, 0, 1, 0]) == 5
     with pytest.raises(ValueError, match="out of turn"):
         templates.add([(5, SimpleNamespace(interventions=[visit]))])
