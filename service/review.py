@@ -5,7 +5,7 @@
 One review function, for a village's list and a province's file alike: the sheet is
 read in batches (``models.sheets.files.sheet_batches``), each batch scored by the one
 batch function (``service.bulk.score_piece``), its duplicates of earlier rows taken
-out (``Duplicates``: 12 bytes a person), its data-quality lists made
+out (``Duplicates``: 10 bytes a person), its data-quality lists made
 (``models.quality``), and the finished piece handed to the sinks — the store
 (``service.store.ReviewWriter``: records, patterns, tasks, facts and problems in one
 transaction), the report (``service.report_data.ReportCollector``: bounded lists), a
@@ -198,8 +198,9 @@ FIRST_REJECTED = 100
 
 class Duplicates:
     """The identity numbers seen in earlier pieces, as 64-bit hashes (pandas' hash_array,
-    SipHash) with the sheet row they were first on: 12 bytes a person, one sorted
-    array per piece, found through a fixed 16 MiB bitmap first (so that a piece is
+    SipHash) with the sheet row they were first on, kept as its offset from the piece's
+    first row (two bytes where a piece spans fewer than 65,536 rows): 10 bytes a person,
+    one sorted array per piece, found through a fixed 16 MiB bitmap first (so that a piece is
     looked up in the few earlier pieces that may hold its numbers, not in all).
     Within a piece duplicates are exact (``models.quality.split_duplicates``); across
     pieces two different numbers with the same 64-bit hash would be taken for one
@@ -209,7 +210,8 @@ class Duplicates:
 
     def __init__(self) -> None:
         self.bitmap = np.zeros(self.BITS // 8, dtype=np.uint8)
-        self.pieces: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, rows)
+        # (sorted hashes, their rows' offsets from ``base``, base)
+        self.pieces: list[tuple[np.ndarray, np.ndarray, int]] = []
 
     @staticmethod
     def hashes(numbers: np.ndarray) -> np.ndarray:
@@ -225,11 +227,11 @@ class Duplicates:
         bit = (hashes % self.BITS).astype(np.int64)
         maybe = (self.bitmap[bit >> 3] >> (bit & 7).astype(np.uint8)) & 1 == 1
         earlier = np.full(len(rows), -1, dtype=np.int64)
-        for seen, first in self.pieces if maybe.any() else ():
+        for seen, offsets, base in self.pieces if maybe.any() else ():
             asked = np.flatnonzero(maybe & (earlier < 0))
             at = np.searchsorted(seen, hashes[asked])
             found = (at < len(seen)) & (seen[np.minimum(at, len(seen) - 1)] == hashes[asked])
-            earlier[asked[found]] = first[at[found]]
+            earlier[asked[found]] = base + offsets[at[found]].astype(np.int64)
         again = earlier >= 0
         rest = np.ones(len(people), dtype=bool)
         rest[rows[again]] = False
@@ -254,15 +256,18 @@ class Duplicates:
         new = keep[rows]  # first in the sheet: remembered for the pieces to come
         if new.any():
             order = np.argsort(hashes[new], kind="stable")
-            first_rows = people["row"].to_numpy()[rows[new]].astype(np.uint32)
-            self.pieces.append((hashes[new][order], first_rows[order]))
+            first_rows = people["row"].to_numpy()[rows[new]].astype(np.int64)
+            base = int(first_rows.min())
+            offsets = first_rows - base
+            kind = np.uint16 if offsets.max() < 2**16 else np.uint32
+            self.pieces.append((hashes[new][order], offsets[order].astype(kind), base))
             bits = bit[new]
             np.bitwise_or.at(self.bitmap, bits >> 3, (1 << (bits & 7)).astype(np.uint8))
         return keep, duplicates
 
     @property
     def nbytes(self) -> int:
-        return self.bitmap.nbytes + sum(h.nbytes + r.nbytes for h, r in self.pieces)
+        return self.bitmap.nbytes + sum(h.nbytes + r.nbytes for h, r, _ in self.pieces)
 
 
 def run_review(

@@ -3,6 +3,7 @@
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -278,3 +279,33 @@ def test_reports_say_the_data_problems_in_the_pages_chinese(messy):
         for said in explain(kind, column, stored):
             assert escape(said.reason) in html, said.reason
     assert "is not a number" not in html and "unknown, needed" not in html
+
+
+def test_duplicates_across_pieces_name_the_first_row_of_any_piece():
+    """A number seen in an earlier piece names the sheet row it was first on there,
+    whether that piece spans fewer than 65,536 rows (its rows kept as two-byte offsets)
+    or more (four-byte offsets); a number within a piece is found exactly."""
+    from service.review import Duplicates
+
+    def piece(first_row: int, numbers: list) -> pd.DataFrame:
+        rows = np.arange(first_row, first_row + len(numbers))
+        return pd.DataFrame({"row": rows, "id_number": np.array(numbers, dtype=object)})
+
+    duplicates = Duplicates()
+    big = [f"N{i:07d}" for i in range(70_000)]  # rows 2-70001: offsets past 65,535
+    keep, found = duplicates.split(piece(2, big))
+    assert keep.all() and found == []
+    small = ["S1", "S2", None, "S3"]  # rows 70002-70005
+    keep, found = duplicates.split(piece(70_002, small))
+    assert keep.all() and found == []
+    assert [k.dtype for _, k, _ in duplicates.pieces] == [np.uint32, np.uint16]
+    later = ["S3", "N0069999", "N0000000", "new", None, "new", "S1"]  # rows 80000-80006
+    keep, found = duplicates.split(piece(80_000, later))
+    assert keep.tolist() == [False, False, False, True, True, False, False]
+    assert [(p.row, p.reason) for p in found] == [
+        (80000, "duplicate identity number (first on row 70005)"),
+        (80001, "duplicate identity number (first on row 70001)"),
+        (80002, "duplicate identity number (first on row 2)"),
+        (80005, "duplicate identity number (first on row 80003)"),
+        (80006, "duplicate identity number (first on row 70002)"),
+    ]
