@@ -72,6 +72,9 @@ def sinks(pieces, summary, assessor, url: str) -> dict[str, float]:
             writer.add(piece)
             spent["store"] += time.perf_counter() - t
         t = time.perf_counter()
+        writer.wait()  # the last piece, written by the store thread: the store's time
+        spent["store"] += time.perf_counter() - t
+        t = time.perf_counter()
         writer.finish(summary.counts())
         spent["finish"] = time.perf_counter() - t
     t = time.perf_counter()

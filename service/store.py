@@ -240,7 +240,7 @@ class ReviewWriter:
         self.changes.add(current)
         self.spool.add(piece.problems)
         del current
-        self._wait()
+        self.wait()
         self._writing = self._thread.submit(self._write, records, tasks, facts)
 
     def _write(self, records, tasks, facts) -> None:
@@ -256,14 +256,14 @@ class ReviewWriter:
             values = {"review_id": self.review_id, "data": blob} | ({"part": part} if part else {})
             self.connection.execute(sa.insert(table.__table__).values(**values))
 
-    def _wait(self) -> None:
+    def wait(self) -> None:
         """The piece being written, finished (its error raised here)."""
         writing, self._writing = self._writing, None
         if writing is not None:
             writing.result()
 
     def finish(self, counts: dict) -> tuple[Review, Changes]:
-        self._wait()
+        self.wait()
         review, session = self.review, self._session
         for key in COUNTS:
             setattr(review, key, counts[key])
@@ -298,7 +298,7 @@ class ReviewWriter:
     def __exit__(self, kind, error, trace) -> None:
         try:
             try:
-                self._wait()  # nothing may touch the connection while the thread writes
+                self.wait()  # nothing may touch the connection while the thread writes
             except Exception:
                 if kind is None:
                     raise
@@ -474,7 +474,8 @@ PAGE = 50_000
 
 def _record_pages(connection, review_id: int, columns=RECORD_COLUMNS):
     """A review's records in row order, a page at a time (keyset paging on the
-    (review_id, row) index: nothing held open between pages, so that COPY can run)."""
+    (review_id, row) index: nothing held open between pages, so that the review's bulk
+    statements can run between them)."""
     table = ReviewRecord.__table__
     after = -1
     while True:
@@ -555,12 +556,26 @@ def _bulk(connection, table: "str | sa.Table", columns: tuple[str, ...], rows) -
     rows = iter(rows)
     while chunk := list(islice(rows, BULK_ROWS)):
         # bytes, not str: a Python str of Chinese text would be two to four times its size
-        connection.execute(statement, {"rows": orjson.dumps(chunk, option=NUMPY)})
+        payload = orjson.dumps(chunk, option=NUMPY)
+        if b"\\u0000" in payload and connection.dialect.name == "sqlite":
+            _one_by_one(connection, table, columns, chunk)  # SQLite's JSON ends a text at NUL
+            continue
+        connection.execute(statement, {"rows": payload})
+
+
+def _one_by_one(connection, table: sa.Table, columns: tuple[str, ...], chunk: list) -> None:
+    """SQLite's ``executemany``, for the rare rows a JSON text cannot carry whole: a text
+    holding NUL (a character a CSV cell may hold) comes out of ``json_extract`` cut there."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", chunk)
 
 
 def _cast(column: sa.Column, dialect) -> str:
-    """The type a JSON value is cast to: a text as ``text`` (a CAST to ``varchar(n)``
-    would cut a longer one short in silence; the insert itself refuses it, as COPY did)."""
+    """The type a JSON value is cast to: a text as ``text``. A CAST to ``varchar(n)``
+    would cut a longer one short in silence; the insert itself refuses it, as COPY did
+    (SQL's one exception, as with COPY: spaces past ``n`` at the end are dropped)."""
     kind = getattr(column.type, "impl", column.type)  # sqlmodel's AutoString: a String
     if isinstance(kind, sa.String) and not isinstance(kind, sa.Enum):
         return "text"
@@ -577,7 +592,8 @@ def _json_insert(dialect, table: sa.Table, columns: tuple[str, ...]) -> sa.TextC
         source = "json_array_elements(CAST(convert_from(:rows, 'UTF8') AS json)) "
         source += "WITH ORDINALITY AS e(value, at)"
     else:
-        values = ", ".join(f"value->>{i}" for i in range(len(columns)))
+        # json_extract, not ->> (SQLite 3.38): JSON1 is in Python's SQLite builds long before
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
         source = "json_each(CAST(:rows AS TEXT)) AS e"  # its ``key``: the place in the array
     order = "e.at" if dialect.name == "postgresql" else "e.key"
     return sa.text(

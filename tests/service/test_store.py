@@ -180,6 +180,14 @@ def test_bulk_rows_arrive_whole_and_in_order(engine, monkeypatch):
         store._bulk(connection, "review_problem", store.PROBLEM_INSERT, iter(rows))
         stored = session.exec(select(ReviewProblem).order_by(ReviewProblem.id)).all()
         assert [(p.review_id, p.kind, p.row, p.column, p.reason) for p in stored] == rows
+        nul = [(review.id, "missing value", 99, "NUL\x00在中间", "a\x00b")]  # a CSV may hold NUL
+        if engine.dialect.name == "sqlite":  # kept whole (SQLite's JSON would end it at NUL)
+            store._bulk(connection, "review_problem", store.PROBLEM_INSERT, nul)
+            last = session.exec(select(ReviewProblem).where(ReviewProblem.row == 99)).one()
+            assert (last.column, last.reason) == ("NUL\x00在中间", "a\x00b")
+        else:  # PostgreSQL's texts hold no NUL: refused, as COPY refused it
+            with pytest.raises(sa.exc.DBAPIError), connection.begin_nested():
+                store._bulk(connection, "review_problem", store.PROBLEM_INSERT, nul)
         if engine.dialect.name == "postgresql":  # a text too long is refused, never cut
             with pytest.raises(sa.exc.DataError), connection.begin_nested():
                 too_long = [(review.id, "missing value", 1, "长" * 513, "")]

@@ -2,7 +2,7 @@
 review (service.review.review of the whole sheet, then save_review and from_result):
 the same people, levels, rule ids, interventions, problems, duplicates across batches,
 changes since last quarter, tasks and report, in CSV, XLSX and Parquet, on SQLite and
-PostgreSQL (COPY)."""
+PostgreSQL."""
 
 import random
 
