@@ -227,12 +227,10 @@ class ReviewWriter:
         first: one piece in flight). Its statements parse their rows in C (``_bulk``,
         ``INSERT … SELECT``), where the GIL is released: the two run on two cores."""
         current = record_frame(piece, self.secret)
-        records = _record_rows(self.review.id, current, piece.patterns)
-        tasks = (
-            self.task_writer.prepare(current, piece.codes, piece.patterns.new)
-            if (self.task_writer is not None)
-            else None
-        )
+        records = _record_rows(self.review_id, current, piece.patterns)
+        tasks = None
+        if self.task_writer is not None:
+            tasks = self.task_writer.prepare(current, piece.codes, piece.patterns.new)
         facts = None
         if len(piece.facts) or not self._parts:
             facts = (self._parts, facts_blob.dumps(piece.facts))
@@ -589,16 +587,14 @@ def _json_insert(dialect, table: sa.Table, columns: tuple[str, ...]) -> sa.TextC
         values = ", ".join(
             f"CAST(value->>{i} AS {_cast(table.c[c], dialect)})" for i, c in enumerate(columns)
         )
-        source = "json_array_elements(CAST(convert_from(:rows, 'UTF8') AS json)) "
-        source += "WITH ORDINALITY AS e(value, at)"
+        rows = "json_array_elements(CAST(convert_from(:rows, 'UTF8') AS json)) "
+        rows += "WITH ORDINALITY AS e(value, at) ORDER BY e.at"
     else:
         # json_extract, not ->> (SQLite 3.38): JSON1 is in Python's SQLite builds long before
         values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-        source = "json_each(CAST(:rows AS TEXT)) AS e"  # its ``key``: the place in the array
-    order = "e.at" if dialect.name == "postgresql" else "e.key"
-    return sa.text(
-        f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {source} ORDER BY {order}"
-    )
+        # json_each's ``key``: the place in the array
+        rows = "json_each(CAST(:rows AS TEXT)) AS e ORDER BY e.key"
+    return sa.text(f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {rows}")
 
 
 def records_of(

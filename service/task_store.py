@@ -52,16 +52,6 @@ EVENT_INSERT = (
     "review_id",
     "note",
 )
-TEMPLATE_INSERT = (
-    "pattern",
-    "position",
-    "action",
-    "department",
-    "cooperating",
-    "clause",
-    "deadline_hours",
-    "due_ts",
-)
 _TEMPORARY = sa.MetaData()  # the writer's own tables, never migrated: see TaskWriter
 TASK_TEMPLATE = sa.Table(
     "task_template",
@@ -85,6 +75,8 @@ TASK_SKIP = sa.Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
+TEMPLATE_INSERT = tuple(TASK_TEMPLATE.c.keys())  # (pattern, position, *a template)
+SKIP_INSERT = tuple(TASK_SKIP.c.keys())
 
 
 @dataclass
@@ -244,7 +236,7 @@ class TaskWriter:
         _bulk(self.connection, TASK_TEMPLATE, TEMPLATE_INSERT, piece.templates)
         if not piece.values:
             return
-        _bulk(self.connection, TASK_SKIP, ("row", "position"), piece.skip)
+        _bulk(self.connection, TASK_SKIP, SKIP_INSERT, piece.skip)
         insert = self.insert_skipping if piece.skip else self.insert
         done = self.connection.execute(insert, piece.values)
         if piece.skip:
