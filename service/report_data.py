@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from sqlmodel import Session
 
 from models.changes import Changes
@@ -83,11 +84,13 @@ class ReportCollector:
         local = piece.assessed  # the piece's own patterns
         rows = people["row"].to_numpy()
         actions = [p.interventions for p in local.patterns]
-        ranked = _ranked(rows, piece.levels, local.pattern, actions)
+        full = len(self.keys) == ACTION_LIMIT
+        worst = self.keys[-1] if full else None
+        ranked = _ranked(rows, piece.levels, local.pattern, actions, worst)
         self.total += ranked.total
         self.departments.update(ranked.departments)
-        chosen = np.arange(min(ACTION_LIMIT, ranked.total))
-        if len(self.keys) == ACTION_LIMIT and len(chosen):  # only what can still enter
+        chosen = np.arange(min(ACTION_LIMIT, len(ranked.keys)))
+        if full and len(chosen):  # only what can still enter
             chosen = chosen[_before(ranked.keys[chosen], self.keys[-1])]
         if len(chosen):
             who = ranked.person[chosen]
@@ -195,7 +198,11 @@ class _Ranking:
     keys: np.ndarray  # (n, 4) int64: level rank, not mandatory, deadline, sheet row
 
 
-def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
+def _ranked(rows, levels, pattern, pattern_actions, worst=None) -> _Ranking:
+    """Every person-action, most urgent first, with the whole counts. With ``worst`` (the
+    key of the last person-action a full list keeps), only the people whose level sorts
+    no later than that key's are ranked: nobody else's actions could enter the list
+    (``total`` and ``departments`` still count everyone)."""
     sizes = np.array([len(a) for a in pattern_actions] + [0], dtype=np.int64)
     flat = [a for actions in pattern_actions for a in actions]
     per_person = sizes[pattern] if len(pattern) else np.zeros(0, dtype=np.int64)
@@ -209,13 +216,16 @@ def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
         empty = np.zeros((0, 4), dtype=np.int64)
         nothing = np.zeros(0, dtype=object)
         return _Ranking(0, dict(departments.most_common()), np.zeros(0, np.int64), nothing, empty)
-    person = np.repeat(np.arange(len(pattern)), per_person)
+    ranks = _level_ranks(levels)
+    ranked = np.arange(len(pattern)) if worst is None else np.flatnonzero(ranks <= worst[0])
+    each = per_person[ranked]
+    person = np.repeat(ranked, each)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    within = np.arange(total) - np.repeat(np.cumsum(per_person) - per_person, per_person)
+    within = np.arange(len(person)) - np.repeat(np.cumsum(each) - each, each)
     index = starts[pattern[person]] + within  # each person-action's action in ``flat``
     mandatory = np.array([a["mandatory_report"] for a in flat], dtype=bool)[index]
     deadline = np.array([a["deadline_hours"] for a in flat], dtype=np.int64)[index]
-    urgency = np.array([LEVEL_ORDER[str(v)] for v in levels], dtype=np.int64)[person]
+    urgency = ranks[person]
     sheet_rows = np.asarray(rows, dtype=np.int64)[person]
     order = np.lexsort((sheet_rows, deadline, ~mandatory, urgency))
     keys = np.stack([urgency, (~mandatory).astype(np.int64), deadline, sheet_rows], axis=1)
@@ -226,6 +236,12 @@ def _ranked(rows, levels, pattern, pattern_actions) -> _Ranking:
         _objects(flat)[index[order]],
         keys[order],
     )
+
+
+def _level_ranks(levels) -> np.ndarray:
+    """Each level's LEVEL_ORDER (texts or RiskLevels), looked up once per distinct level."""
+    codes, uniques = pd.factorize(np.asarray(levels, dtype=object), use_na_sentinel=False)
+    return np.array([LEVEL_ORDER[str(v)] for v in uniques], dtype=np.int64)[codes]
 
 
 def _rows(rows, person_ids, names, numbers, levels, actions) -> list[list]:
