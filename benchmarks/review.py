@@ -5,10 +5,13 @@ with names and valid identity numbers; English headers) in a child process, then
 in its own fresh child process (spawned: nothing inherited, so that its peak memory is
 its own):
 
-- the floor: ``pyarrow.csv.open_csv`` over the whole file, every column as text;
+- the floor: ``pyarrow.csv.open_csv`` over the whole file, every column as text (the
+  best of ``--floor-runs``, each in its own child: the shortest figure, and the noisiest);
 - the review as ``liushou review`` runs it (service.reviewing.review_file: read,
   validate, score, store in SQLite or ``--database``, tasks, XLSX report), with its
   stages and its peak RSS (``ru_maxrss``);
+- the same review with no store (read, validate, score, the XLSX report): what the
+  scoring's side costs alone;
 - on SQLite, the store's own floor: the rows that review stored (records, patterns,
   tasks, facts, problems), copied by SQLite alone into a fresh store with the same
   schema and indexes, one ``INSERT … SELECT`` a table and the commit, no Python per row.
@@ -108,8 +111,8 @@ def floor(path: str, out) -> None:
     out.send({"seconds": time.perf_counter() - start, "rows": rows, "peak": peak_mb()})
 
 
-def review(path: str, url: str, batch_rows: int, out) -> None:
-    """The review as ``liushou review`` runs it, its stages timed."""
+def review(path: str, url: str | None, batch_rows: int, out) -> None:
+    """The review as ``liushou review`` runs it, its stages timed (``url`` None: no store)."""
     from models.sheets.files import SheetLimits, sheet_batches
     from rules.assess import Assessor
     from service.report_xlsx import write_report
@@ -117,8 +120,9 @@ def review(path: str, url: str, batch_rows: int, out) -> None:
     from service.store import make_engine, migrate
 
     assessor = Assessor.build()
-    engine = make_engine(url)
-    migrate(engine)
+    engine = make_engine(url) if url else None
+    if engine is not None:
+        migrate(engine)
     before = peak_mb()
     start = time.perf_counter()
     limits = SheetLimits(rows=2**62, cells=2**62)  # as the command: no row limit
@@ -211,17 +215,28 @@ def run(rows: int, args) -> dict:
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     size = path.stat().st_size / 2**20
     print(f"{rows:,} rows ({size:,.0f} MB CSV), store {url.split(':')[0]}")
-    base = in_child(floor, str(path))
+    floors = sorted(in_child(floor, str(path))["seconds"] for _ in range(args.floor_runs))
+    base = {"seconds": floors[0]}
     done = in_child(review, str(path), url, args.batch_rows)
     ratio = done["seconds"] / base["seconds"]
     stored = in_child(store_floor, url.split("///", 1)[1]) if url.startswith("sqlite") else None
-    print(f"  floor: pyarrow open_csv, all text   {base['seconds']:8.2f} s")
+    alone = in_child(review, str(path), None, args.batch_rows) if args.scoring_alone else None
+    print(
+        f"  floor: pyarrow open_csv, all text   {base['seconds']:8.2f} s"
+        f"   (best of {len(floors)}: {', '.join(f'{f:.2f}' for f in floors)})"
+    )
     print(
         f"  review (score and store)           {done['review']:8.2f} s"
         f"   {rows / done['review']:>10,.0f} rows/s"
     )
     print(f"  report (XLSX)                      {done['report']:8.2f} s")
     print(f"  end to end                         {done['seconds']:8.2f} s   {ratio:.1f}× the floor")
+    if alone:
+        print(
+            f"  the same review with no store      {alone['seconds']:8.2f} s   "
+            f"{alone['seconds'] / base['seconds']:.1f}× the floor (read, score, report; "
+            f"peak {alone['peak']:,.0f} MB)"
+        )
     if stored:
         slowest = sorted(stored["each"].items(), key=lambda kv: -kv[1])[:3]
         print(
@@ -237,7 +252,7 @@ def run(rows: int, args) -> dict:
     print(f"  counts {done['counts']}, tasks {done['tasks']:,}")
     met = ratio <= 8 and done["peak"] < 600
     print(f"  targets met: {met} (≤ 8× the floor, peak < 600 MB)")
-    return done | {"floor": base["seconds"], "ratio": ratio, "store_floor": stored}
+    return done | {"floor": base["seconds"], "ratio": ratio, "store_floor": stored, "alone": alone}
 
 
 def main() -> None:
@@ -248,6 +263,13 @@ def main() -> None:
     parser.add_argument("--batch-rows", type=int, default=CHUNK_ROWS)
     parser.add_argument("--keep", type=Path, default=None, help="keep (reuse) the CSVs here")
     parser.add_argument("--coverage", action="store_true", help="the coverage generator's people")
+    parser.add_argument("--floor-runs", type=int, default=3, help="the floor: best of this many")
+    parser.add_argument(
+        "--no-scoring-alone",
+        dest="scoring_alone",
+        action="store_false",
+        help="skip the review with no store",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.rows]
     results = [run(rows, args) for rows in sizes]
