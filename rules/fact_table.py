@@ -33,6 +33,8 @@ PCT_OF_LINE = {
     "income_pct_of_line": ("annual_income", ("elder",)),
 }
 
+NUMBERS = (*(income for income, _ in PCT_OF_LINE.values()), "children_count", "children_away_count")
+
 
 def fact_table(table: pd.DataFrame, ruleset: Any, coded: dict | None = None) -> pd.DataFrame:
     """The encoded facts of every row, each under the parameter values in force on its
@@ -77,13 +79,18 @@ def facts_under(
         if name in table and (name == "category" or name not in NOT_FACTS)
         for column in (table[name].to_numpy(),)
     }
+    # the numbers the derived facts are made from, made once: the facts (and ``encode``)
+    # take these float columns, not the cells again
+    numbers = {name: _numbers(table, name, coded) for name in NUMBERS if name in table}
+    facts |= {name: column for name, column in numbers.items() if name in facts}
+    coded = {name: pair for name, pair in coded.items() if name not in numbers}
     category = table["category"].to_numpy()
     elder = category == "elder"
     for derived, (income, categories) in PCT_OF_LINE.items():
         applies = np.isin(category, list(categories))
-        facts[derived] = pct_of_line(_numbers(table, income, coded), applies, values)
-    count = _numbers(table, "children_count", coded)
-    away = _numbers(table, "children_away_count", coded)
+        facts[derived] = pct_of_line(numbers[income], applies, values)
+    count = numbers["children_count"]
+    away = numbers["children_away_count"]
     facts["children_away"] = _where(elder & ~np.isnan(away), away > 0)
     facts["has_children"] = _where(elder & ~np.isnan(count), count > 0)
     both = elder & ~np.isnan(count) & ~np.isnan(away)

@@ -119,7 +119,10 @@ def _codes_table(uniques: Any, known: dict) -> np.ndarray:
 def as_numbers(column: Any) -> np.ndarray:
     """A column of numbers (int, float, bool, numeric text; None or NaN unknown) as
     float64 with NaN for unknown: each distinct value converted once (a sheet's columns
-    repeat their values), as ``pd.to_numeric`` converts it."""
+    repeat their values), as ``pd.to_numeric`` converts it; a column of numbers already
+    (bool, int or float dtype) is only made float64."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+        return column.astype("float64")
     values = np.asarray(column, dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if not len(uniques):
