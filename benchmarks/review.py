@@ -30,6 +30,7 @@ the peak at 5,000,000 rows within 15 % of the peak at 1,000,000 (``--sizes
 import argparse
 import multiprocessing
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -193,7 +194,10 @@ def store_floor(path: str, out) -> None:
     began = time.perf_counter()
     db.execute("COMMIT")
     each["commit"] = time.perf_counter() - began
-    out.send({"seconds": time.perf_counter() - start, "each": each})
+    seconds = time.perf_counter() - start
+    db.close()
+    shutil.rmtree(fresh.parent)  # a county's store is gigabytes
+    out.send({"seconds": seconds, "each": each})
 
 
 def in_child(target, *args) -> dict:
@@ -212,7 +216,8 @@ def in_child(target, *args) -> dict:
 
 def run(rows: int, args) -> dict:
     path = generated(rows, args.coverage, args.keep)
-    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    scratch = None if args.database else Path(tempfile.mkdtemp())
+    url = args.database or f"sqlite:///{scratch}/bench.db"
     size = path.stat().st_size / 2**20
     print(f"{rows:,} rows ({size:,.0f} MB CSV), store {url.split(':')[0]}")
     floors = sorted(in_child(floor, str(path))["seconds"] for _ in range(args.floor_runs))
@@ -220,6 +225,8 @@ def run(rows: int, args) -> dict:
     done = in_child(review, str(path), url, args.batch_rows)
     ratio = done["seconds"] / base["seconds"]
     stored = in_child(store_floor, url.split("///", 1)[1]) if url.startswith("sqlite") else None
+    if scratch:
+        shutil.rmtree(scratch)  # the review's own store, measured: gigabytes
     alone = in_child(review, str(path), None, args.batch_rows) if args.scoring_alone else None
     print(
         f"  floor: pyarrow open_csv, all text   {base['seconds']:8.2f} s"
