@@ -33,7 +33,12 @@ PCT_OF_LINE = {
     "income_pct_of_line": ("annual_income", ("elder",)),
 }
 
-NUMBERS = (*(income for income, _ in PCT_OF_LINE.values()), "children_count", "children_away_count")
+# the numbers the derived facts are made from (converted once: facts_under)
+SOURCE_NUMBERS = (
+    *(income for income, _ in PCT_OF_LINE.values()),
+    "children_count",
+    "children_away_count",
+)
 
 
 def fact_table(table: pd.DataFrame, ruleset: Any, coded: dict | None = None) -> pd.DataFrame:
@@ -81,7 +86,7 @@ def facts_under(
     }
     # the numbers the derived facts are made from, made once: the facts (and ``encode``)
     # take these float columns, not the cells again
-    numbers = {name: _numbers(table, name, coded) for name in NUMBERS if name in table}
+    numbers = {name: _numbers(table, name, coded) for name in SOURCE_NUMBERS if name in table}
     facts |= {name: column for name, column in numbers.items() if name in facts}
     coded = {name: pair for name, pair in coded.items() if name not in numbers}
     category = table["category"].to_numpy()

@@ -122,7 +122,7 @@ def as_numbers(column: Any) -> np.ndarray:
     repeat their values), as ``pd.to_numeric`` converts it; a column of numbers already
     (bool, int or float dtype) is only made float64."""
     if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
-        return column.astype("float64")
+        return np.asarray(column, dtype=np.float64)
     values = np.asarray(column, dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if not len(uniques):

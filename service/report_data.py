@@ -84,14 +84,13 @@ class ReportCollector:
         local = piece.assessed  # the piece's own patterns
         rows = people["row"].to_numpy()
         actions = [p.interventions for p in local.patterns]
-        full = len(self.keys) == ACTION_LIMIT
-        worst = self.keys[-1] if full else None
+        worst = self.keys[-1] if len(self.keys) == ACTION_LIMIT else None  # the list is full
         ranked = _ranked(rows, piece.levels, local.pattern, actions, worst)
         self.total += ranked.total
         self.departments.update(ranked.departments)
         chosen = np.arange(min(ACTION_LIMIT, len(ranked.keys)))
-        if full and len(chosen):  # only what can still enter
-            chosen = chosen[_before(ranked.keys[chosen], self.keys[-1])]
+        if worst is not None and len(chosen):  # only what can still enter
+            chosen = chosen[_before(ranked.keys[chosen], worst)]
         if len(chosen):
             who = ranked.person[chosen]
             names, numbers = (people[c].to_numpy(dtype=object)[who] for c in self.shown)
@@ -193,6 +192,7 @@ def action_list(rows, person_ids, names, numbers, levels, pattern, pattern_actio
 class _Ranking:
     total: int
     departments: dict[str, int]
+    # with ``worst`` (``_ranked``): the candidates' person-actions only, counts still whole
     person: np.ndarray  # each person-action's person, most urgent first
     action: np.ndarray  # its action (an intervention dict, object), same order
     keys: np.ndarray  # (n, 4) int64: level rank, not mandatory, deadline, sheet row
