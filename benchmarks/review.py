@@ -160,11 +160,7 @@ def review(path: str, url: str | None, batch_rows: int, out) -> None:
 # The store's floor, three ways (``store_floor``): every stored row; every row but the
 # tasks (were they made outside the review's transaction); every row with the task
 # table's indexes dropped first (were the lists served otherwise)
-FLOORS = {
-    "every row": "",
-    "no tasks": "the tasks left out",
-    "tasks unindexed": "the task table's indexes dropped",
-}
+FLOORS = ("every row", "no tasks", "tasks unindexed")
 
 
 def store_floor(path: str, variant: str, out) -> None:
